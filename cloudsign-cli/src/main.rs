@@ -1,0 +1,3 @@
+//! The `cloudsign` command.
+
+fn main() {}
