@@ -6,3 +6,6 @@ pub mod object;
 
 pub use error::{PdfError, PdfErrorKind};
 pub use object::{Dict, Name, ObjRef, Object, PdfString, Real, Span, Stream, StringFormat};
+mod writer;
+
+pub use writer::{IncrementalWriter, Placeholder, WrittenUpdate, XrefStyle, patch_placeholder};
