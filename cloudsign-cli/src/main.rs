@@ -1,3 +1,217 @@
-//! The `cloudsign` command.
+//! The `cloudsign` command: sign and verify PDFs, make a test PKI, run a demo.
 
-fn main() {}
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cloudsign_core::pades::{DocMdpPermissions, PdfSigner, SignatureOptions};
+use cloudsign_core::signer::LocalSigner;
+use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::validate::{Indication, ValidationReport, Validator};
+use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
+
+mod report_text;
+
+#[derive(Parser)]
+#[command(name = "cloudsign", version, about = "Sign and verify PDF contracts (PAdES)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a throwaway test PKI (root, intermediate, RSA and ECDSA signers) to DIR.
+    Testpki {
+        /// Output folder (created if missing).
+        dir: PathBuf,
+        /// Password of the PKCS#12 files.
+        #[arg(long, default_value = "test")]
+        password: String,
+    },
+    /// Sign a PDF (PAdES baseline) by incremental update.
+    Sign(SignArgs),
+    /// Verify every signature of a PDF. Exit 0: all pass; 1: any fails or is indeterminate;
+    /// 2: the input cannot be judged.
+    Verify {
+        /// The PDF to verify.
+        input: PathBuf,
+        /// Trusted root certificate(s), PEM; may be repeated.
+        #[arg(long = "trust", required = true)]
+        trust: Vec<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a throwaway PKI, sign a sample contract and verify it.
+    Demo,
+}
+
+#[derive(clap::Args)]
+struct SignArgs {
+    /// The PDF to sign.
+    input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    /// Key and certificates as PKCS#12.
+    #[arg(long, conflicts_with_all = ["key", "cert"])]
+    p12: Option<PathBuf>,
+    /// Password of the PKCS#12 file.
+    #[arg(long, default_value = "")]
+    password: String,
+    /// Private key, PKCS#8 PEM.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Signer certificate, PEM.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// Issuer certificates to embed, PEM.
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// PAdES level.
+    #[arg(long, default_value = "b-b", value_parser = ["b-b"])]
+    level: String,
+    /// Field to sign (an existing empty signature field, or a new one).
+    #[arg(long)]
+    field: Option<String>,
+    /// Reason for signing.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Location of signing.
+    #[arg(long)]
+    location: Option<String>,
+    /// Make a certification signature with DocMDP permissions 1, 2 or 3.
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3))]
+    certify: Option<i64>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Testpki { dir, password } => testpki(&dir, &password),
+        Command::Sign(args) => sign(&args),
+        Command::Verify { input, trust, json } => return verify(&input, &trust, json),
+        Command::Demo => demo(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cloudsign: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn testpki(dir: &Path, password: &str) -> Result<(), String> {
+    let pki = TestPki::generate().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let files = pki.write_to_dir(dir, password).map_err(|e| format!("cannot write the PKI: {e}"))?;
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(())
+}
+
+fn load_signer(args: &SignArgs) -> Result<LocalSigner, String> {
+    match (&args.p12, &args.key, &args.cert) {
+        (Some(p12), None, None) => {
+            LocalSigner::from_pkcs12(&read(p12)?, &args.password).map_err(|e| format!("{}: {e}", p12.display()))
+        }
+        (None, Some(key), Some(cert)) => {
+            let mut chain = vec![Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?];
+            if let Some(extra) = &args.chain {
+                chain.extend(parse_pem_chain(&read(extra)?).map_err(|e| format!("{}: {e}", extra.display()))?);
+            }
+            LocalSigner::from_pkcs8_pem(&read(key)?, chain).map_err(|e| format!("{}: {e}", key.display()))
+        }
+        _ => Err("give either --p12 FILE or --key KEY.pem --cert CERT.pem".to_owned()),
+    }
+}
+
+fn sign(args: &SignArgs) -> Result<(), String> {
+    let signer = load_signer(args)?;
+    let mut options = SignatureOptions::new();
+    if let Some(f) = &args.field {
+        options = options.field_name(f);
+    }
+    if let Some(r) = &args.reason {
+        options = options.reason(r);
+    }
+    if let Some(l) = &args.location {
+        options = options.location(l);
+    }
+    if let Some(p) = args.certify.and_then(DocMdpPermissions::from_level) {
+        options = options.certify(p);
+    }
+    PdfSigner::new(&signer)
+        .options(options)
+        .sign_file(&args.input, &args.output)
+        .map_err(|e| format!("cannot sign {}: {e}", args.input.display()))
+}
+
+fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
+    let mut store = TrustStore::new();
+    for path in paths {
+        for cert in parse_pem_chain(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))? {
+            store.add(cert);
+        }
+    }
+    Ok(store)
+}
+
+fn verify(input: &Path, trust: &[PathBuf], json: bool) -> ExitCode {
+    let report = trust_store(trust).and_then(|store| {
+        Validator::new(store).validate_file(input).map_err(|e| format!("cannot verify {}: {e}", input.display()))
+    });
+    match report {
+        Ok(report) => {
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report_text::render(&report));
+            }
+            exit_code(&report)
+        }
+        Err(message) => {
+            eprintln!("cloudsign: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn exit_code(report: &ValidationReport) -> ExitCode {
+    if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn demo() -> Result<(), String> {
+    let dir = std::env::temp_dir().join(format!("cloudsign-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    println!("1. Generating a throwaway test PKI in {}", dir.display());
+    let pki = TestPki::generate().map_err(|e| e.to_string())?;
+    pki.write_to_dir(&dir, "test").map_err(|e| e.to_string())?;
+    let contract = dir.join("contract.pdf");
+    std::fs::write(&contract, samples::contract_pdf()).map_err(|e| e.to_string())?;
+    println!("2. Signing {} as {}", contract.display(), pki.signer_rsa.certificate.subject());
+    let signer = pki.signer_rsa.signer().map_err(|e| e.to_string())?;
+    let signed = dir.join("contract-signed.pdf");
+    PdfSigner::new(&signer)
+        .options(SignatureOptions::new().reason("I agree to the terms of this contract").location("cloudsign demo"))
+        .sign_file(&contract, &signed)
+        .map_err(|e| e.to_string())?;
+    println!("3. Verifying {} against the test root\n", signed.display());
+    let mut store = TrustStore::new();
+    store.add(pki.root.certificate.clone());
+    let report = Validator::new(store).validate_file(&signed).map_err(|e| e.to_string())?;
+    print!("{}", report_text::render(&report));
+    if report.signatures.iter().all(|s| s.indication == Indication::Passed) && report.passed() {
+        println!("\nThe demo signature is valid. Files are in {}", dir.display());
+        Ok(())
+    } else {
+        Err("the demo signature did not validate".to_owned())
+    }
+}

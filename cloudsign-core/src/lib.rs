@@ -1,7 +1,4 @@
-//! cloudsign: PAdES signatures, timestamps and long-term validation for electronic contracts.
-//!
-//! The crate is a pure-Rust core: it performs no network I/O itself, links no OpenSSL and
-//! reaches the outside world only through traits. See the repository README for an overview.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,29 +1,81 @@
-//! PAdES signing: orchestrates the PDF layer, CMS and the signer.
+//! PAdES signing (ETSI EN 319 142-1): orchestrates the PDF layer, CMS and the [`Signer`].
+//!
+//! A signature is added as one incremental update: a signature dictionary whose `/Contents`
+//! is a fixed-width placeholder, the field and widget that hold it, and the form and page
+//! objects that point to them. The digest covers every byte of the new file except the
+//! placeholder; the CMS is then written into the placeholder, so no byte that was hashed
+//! moves.
+//!
+//! [`Signer`]: crate::signer::Signer
 
-/// Signing could not complete.
+mod options;
+mod prepared;
+mod sign;
+
+pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
+pub use prepared::{PreparedSignature, SignedUpdate};
+pub use sign::PdfSigner;
+
+use crate::crypto::Hasher;
+use crate::pdf::Source;
+
+/// Signing could not complete; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SigningError {
     /// The CMS does not fit in the reserved placeholder.
-    #[error("signature of {needed} bytes does not fit the {reserved}-byte placeholder")]
+    #[error("signature container of {needed} bytes does not fit the {reserved}-byte placeholder")]
     PlaceholderTooSmall {
         /// Bytes needed.
         needed: usize,
         /// Bytes reserved.
         reserved: usize,
     },
+    /// The document's trailing bytes after `%%EOF` would end up inside the signed revision.
+    #[error("the document has data after its last %%EOF; refusing to sign it")]
+    TrailingData,
+    /// A certification signature must be the document's first signature.
+    #[error("a certification signature must be the first signature in the document")]
+    CertificationNotFirst,
+    /// The document is certified with "no changes allowed" (DocMDP P=1).
+    #[error("the document is certified with no changes allowed (DocMDP P=1)")]
+    CertifiedNoChanges,
+    /// The signer gave no certificate.
+    #[error("the signer provides no certificate")]
+    NoCertificate,
+    /// The document given to finish a prepared signature is not the one it was prepared on.
+    #[error("the document does not match the one the signature was prepared for")]
+    DocumentMismatch,
+    /// A signature value does not fit what the signer's algorithm produces.
+    #[error("signature value is {len} bytes, more than the {max} announced")]
+    SignatureTooLong {
+        /// Bytes given.
+        len: usize,
+        /// Bytes announced by the signer.
+        max: usize,
+    },
+    /// Prepared state could not be read back.
+    #[error("invalid prepared signature state: {0}")]
+    InvalidPreparedState(String),
 }
 
-/// Signs PDFs.
-#[derive(Debug)]
-pub struct PdfSigner;
-/// Signature options.
-#[derive(Debug)]
-pub struct SignatureOptions;
-/// The PAdES baseline level to produce.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SignatureProfile {
-    /// PAdES B-B.
-    BaselineB,
+const CHUNK: usize = 1 << 20;
+
+/// Feeds bytes `[start, end)` of `source` to `hasher` in bounded chunks.
+pub(crate) fn hash_source_range<S: Source + ?Sized>(
+    source: &S,
+    start: u64,
+    end: u64,
+    hasher: &mut Hasher,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut pos = start;
+    while pos < end {
+        let n = usize::try_from((end - pos).min(CHUNK as u64)).unwrap_or(CHUNK);
+        let chunk = &mut buf[..n];
+        source.read_at(pos, chunk)?;
+        hasher.update(chunk);
+        pos += n as u64;
+    }
+    Ok(())
 }

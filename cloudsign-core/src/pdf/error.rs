@@ -71,6 +71,9 @@ pub enum PdfErrorKind {
     /// A signature field with this name exists and is already signed.
     #[error("signature field {0:?} is already signed")]
     FieldAlreadySigned(String),
+    /// A field name that cannot be used (empty, or containing a period).
+    #[error("invalid field name {0:?}")]
+    InvalidFieldName(String),
     /// A field with this name exists but is not a signature field.
     #[error("field {0:?} exists and is not a signature field")]
     FieldNotSignature(String),

@@ -141,6 +141,26 @@ impl Real {
     }
 }
 
+/// Structural equality that ignores where things stood in the input (spans), so that an
+/// object can be compared across revisions.
+pub fn same_object(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
+        (Object::Array(x), Object::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_object(p, q))
+        }
+        (Object::Dict(x), Object::Dict(y)) => same_dict(x, y),
+        (Object::Stream(x), Object::Stream(y)) => same_dict(&x.dict, &y.dict) && x.data == y.data,
+        (Object::Real(x), Object::Real(y)) => x == y || x.value() == y.value(),
+        _ => a == b,
+    }
+}
+
+/// [`same_object`] for dictionaries: same keys, same values, order ignored.
+pub fn same_dict(a: &Dict, b: &Dict) -> bool {
+    a.len() == b.len() && a.iter().all(|(k, v)| b.get(k.as_bytes()).is_some_and(|w| same_object(v, w)))
+}
+
 /// A dictionary: keys in their original order.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Dict {

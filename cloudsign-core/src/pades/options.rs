@@ -1,0 +1,130 @@
+//! What a signature says about itself, and which baseline level to produce.
+
+use crate::time::UnixTime;
+
+/// The PAdES baseline level to produce. Each level carries what it needs, so that an
+/// impossible combination cannot be expressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureProfile {
+    /// PAdES-B-B: a CAdES-detached signature with signing-certificate-v2, claimed time in `/M`.
+    #[default]
+    BaselineB,
+}
+
+impl SignatureProfile {
+    /// Bytes the unsigned attributes of this level may need in the CMS (timestamps later).
+    pub(crate) const fn unsigned_attributes_reserve(self) -> usize {
+        match self {
+            Self::BaselineB => 0,
+        }
+    }
+}
+
+/// Changes permitted after a certification signature (DocMDP, ISO 32000-1 §12.8.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DocMdpPermissions {
+    /// P=1: no changes at all.
+    NoChanges,
+    /// P=2: filling in forms, instantiating page templates and signing.
+    FormFillingAndSigning,
+    /// P=3: as P=2, plus annotation creation, deletion and modification.
+    Annotations,
+}
+
+impl DocMdpPermissions {
+    /// The `/P` value.
+    pub const fn level(self) -> i64 {
+        match self {
+            Self::NoChanges => 1,
+            Self::FormFillingAndSigning => 2,
+            Self::Annotations => 3,
+        }
+    }
+
+    /// From a `/P` value (1, 2 or 3).
+    pub const fn from_level(p: i64) -> Option<Self> {
+        match p {
+            1 => Some(Self::NoChanges),
+            2 => Some(Self::FormFillingAndSigning),
+            3 => Some(Self::Annotations),
+            _ => None,
+        }
+    }
+}
+
+/// Options of one signature, built fluently.
+///
+/// ```
+/// use cloudsign_core::pades::{DocMdpPermissions, SignatureOptions};
+/// let options = SignatureOptions::new()
+///     .field_name("Buyer")
+///     .reason("I agree to the terms")
+///     .location("Berlin")
+///     .certify(DocMdpPermissions::FormFillingAndSigning);
+/// assert_eq!(options.field(), Some("Buyer"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SignatureOptions {
+    pub(crate) field_name: Option<String>,
+    pub(crate) reason: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) contact_info: Option<String>,
+    pub(crate) signing_time: Option<UnixTime>,
+    pub(crate) certify: Option<DocMdpPermissions>,
+}
+
+impl SignatureOptions {
+    /// Default options: invisible signature in a new field `SignatureN`, no reason or location.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sign this field: an existing empty signature field of that name, or a new one.
+    #[must_use]
+    pub fn field_name(mut self, name: impl Into<String>) -> Self {
+        self.field_name = Some(name.into());
+        self
+    }
+
+    /// The reason for signing (`/Reason`).
+    #[must_use]
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Where the signature was made (`/Location`).
+    #[must_use]
+    pub fn location(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    /// How to reach the signer (`/ContactInfo`).
+    #[must_use]
+    pub fn contact_info(mut self, contact: impl Into<String>) -> Self {
+        self.contact_info = Some(contact.into());
+        self
+    }
+
+    /// The claimed signing time written to `/M` (default: now). Only a timestamp proves time.
+    #[must_use]
+    pub fn signing_time(mut self, time: UnixTime) -> Self {
+        self.signing_time = Some(time);
+        self
+    }
+
+    /// Make this a certification signature with the given permissions. It must be the
+    /// document's first signature.
+    #[must_use]
+    pub fn certify(mut self, permissions: DocMdpPermissions) -> Self {
+        self.certify = Some(permissions);
+        self
+    }
+
+    /// The requested field name, if any.
+    pub fn field(&self) -> Option<&str> {
+        self.field_name.as_deref()
+    }
+}
