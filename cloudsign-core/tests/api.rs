@@ -8,6 +8,8 @@ mod oracles;
 mod common;
 #[path = "api/interop.rs"]
 mod interop;
+#[path = "api/fuzz_replay.rs"]
+mod fuzz_replay;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/verification.rs"]

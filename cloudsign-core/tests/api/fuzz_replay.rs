@@ -1,0 +1,87 @@
+//! Replays the committed fuzz corpora on the stable toolchain, plus deterministic truncations
+//! and bit flips of each seed: bad input must give errors, never panics.
+
+use std::path::{Path, PathBuf};
+
+use cloudsign_core::PdfSigner;
+
+use crate::common::{corpus, pki};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
+}
+
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fuzz_dir().join(target))
+        .unwrap_or_else(|e| panic!("fuzz/corpus/{target}: {e}"))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// The seed itself, some prefixes, and copies with single bits flipped at spread positions.
+fn variants(seed: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![seed.to_vec()];
+    let n = seed.len();
+    for cut in [n / 3, n / 2, n.saturating_sub(1), n.saturating_sub(30)] {
+        out.push(seed[..cut].to_vec());
+    }
+    let step = (n / 24).max(1);
+    for (k, at) in (0..n).step_by(step).enumerate() {
+        let mut v = seed.to_vec();
+        v[at] ^= 1 << (k % 8);
+        out.push(v);
+    }
+    out
+}
+
+#[test]
+fn pdf_document_corpus_replays_without_panics() {
+    let seeds = seeds("pdf_document");
+    assert!(seeds.len() >= 8, "pdf_document corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::pdf::fuzzing::fuzz_document(&v);
+        }
+    }
+}
+
+#[test]
+fn cms_signed_data_corpus_replays_without_panics() {
+    let seeds = seeds("cms_signed_data");
+    assert!(seeds.len() >= 2, "cms_signed_data corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::cms::fuzzing::fuzz_signed_data(&v);
+        }
+    }
+}
+
+/// Regenerates the seeds from the corpus (run with `--ignored`, then commit the files).
+#[test]
+#[ignore = "writes fuzz seeds into the source tree"]
+fn write_fuzz_seeds() {
+    let pdf_dir = fuzz_dir().join("pdf_document");
+    let cms_dir = fuzz_dir().join("cms_signed_data");
+    let signer = pki().pki.signer_ec.signer().unwrap();
+    let rsa = pki().pki.signer_rsa.signer().unwrap();
+    for input in corpus() {
+        let name = input.file_stem().unwrap().to_string_lossy().into_owned();
+        let original = std::fs::read(&input).unwrap();
+        std::fs::write(pdf_dir.join(format!("{name}.pdf")), &original).unwrap();
+        let signed = PdfSigner::new(&signer).sign(&original).unwrap();
+        std::fs::write(pdf_dir.join(format!("{name}-signed.pdf")), &signed).unwrap();
+        let report = pki().validate(&signed);
+        let [_, b, c, _] = report.signatures[0].byte_range.unwrap();
+        let hex = &signed[usize::try_from(b).unwrap() + 1..usize::try_from(c).unwrap() - 1];
+        std::fs::write(cms_dir.join(format!("{name}-ecdsa.der")), hex::decode(hex).unwrap()).unwrap();
+        if name == "classic" {
+            let signed = PdfSigner::new(&rsa).sign(&original).unwrap();
+            let report = pki().validate(&signed);
+            let [_, b, c, _] = report.signatures[0].byte_range.unwrap();
+            let hex = &signed[usize::try_from(b).unwrap() + 1..usize::try_from(c).unwrap() - 1];
+            std::fs::write(cms_dir.join("classic-rsa.der"), hex::decode(hex).unwrap()).unwrap();
+        }
+    }
+}
