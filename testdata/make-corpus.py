@@ -86,8 +86,8 @@ def hybrid_pdf(path):
     Layout: objects 1-4 (catalog, pages, page, content) are plain objects listed in a classic
     xref table. Object 5, the Helvetica font, lives ONLY in object stream 6; the classic table
     omits 5 (two subsections, 0-4 and 6-7) and the trailer's /XRefStm points to xref
-    stream 7, whose single type-2 entry says "object 5 is entry 0 of object stream 6". A PDF 1.4 reader ignoring /XRefStm
-    sees no font; a 1.5+ reader overlays the stream entries (PDF 32000-1, 7.5.8.4).
+    stream 7, whose single type-2 entry says "object 5 is entry 0 of object stream 6".
+    A PDF 1.4 reader ignoring /XRefStm sees no font; a 1.5+ reader overlays the stream entries (PDF 32000-1, 7.5.8.4).
     """
     objs = {}
     text = b"BT /F1 18 Tf 72 750 Td (Hybrid reference sample) Tj ET\n" \
