@@ -33,6 +33,10 @@ EXT
     rm signer-$k.csr
   done
   rm -f ee.ext root.srl
+  # An unrelated root (key discarded): trusting only it must make validation fail.
+  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout /dev/null -out other-root.pem \
+    -days 36500 -sha256 -subj "/C=XX/O=cloudsign test/CN=cloudsign Unrelated Test Root" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 fi
 
 # PAdES B-B (no timestamp, no revocation info), invisible signatures in new fields.
