@@ -1,1 +1,2 @@
 //! A generated test PKI (feature `testkit`).
+pub mod samples;
