@@ -28,7 +28,7 @@ fn testpki_sign_verify_round_trip() {
     for f in ["root.pem", "intermediate.pem", "signer-rsa.p12", "signer-ec.p12", "signer-rsa-key.pem", "signer-rsa.pem"] {
         assert!(d.join(f).exists(), "{f} missing");
     }
-    let input = corpus_file("classic.pdf");
+    let input = corpus_file("01-classic-reportlab.pdf");
     let p12_out = d.join("p12.pdf");
     let out = cloudsign(&[
         "sign", s(&input), "-o", s(&p12_out), "--p12", s(&d.join("signer-ec.p12")), "--password", "test",
@@ -61,7 +61,7 @@ fn verify_exit_codes() {
     assert!(cloudsign(&["testpki", s(d)]).status.success());
     let signed = d.join("signed.pdf");
     let out = cloudsign(&[
-        "sign", s(&corpus_file("classic.pdf")), "-o", s(&signed), "--p12", s(&d.join("signer-rsa.p12")), "--password", "test",
+        "sign", s(&corpus_file("01-classic-reportlab.pdf")), "-o", s(&signed), "--p12", s(&d.join("signer-rsa.p12")), "--password", "test",
     ]);
     assert!(out.status.success(), "{}", text(&out));
 
@@ -100,7 +100,7 @@ fn sign_errors_are_clear_and_leave_no_output() {
     assert!(cloudsign(&["testpki", s(d)]).status.success());
     let out_path = d.join("never.pdf");
     let out = cloudsign(&[
-        "sign", s(&corpus_file("classic.pdf")), "-o", s(&out_path), "--p12", s(&d.join("signer-rsa.p12")), "--password", "wrong",
+        "sign", s(&corpus_file("01-classic-reportlab.pdf")), "-o", s(&out_path), "--p12", s(&d.join("signer-rsa.p12")), "--password", "wrong",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("password"), "{}", text(&out));

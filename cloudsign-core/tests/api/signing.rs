@@ -49,7 +49,7 @@ fn options_are_written_and_reported() {
 fn fills_an_existing_empty_signature_field_and_refuses_a_signed_one() {
     let pki = pki();
     let signer = pki.pki.signer_rsa.signer().unwrap();
-    let path = testdata().join("corpus/incremental.pdf");
+    let path = testdata().join("corpus/05-incremental-pyhanko.pdf");
     let pdf = std::fs::read(&path).unwrap();
     let signed = PdfSigner::new(&signer).options(SignatureOptions::new().field_name("Approval")).sign(&pdf).unwrap();
     let report = pki.validate(&signed);
@@ -65,7 +65,7 @@ fn fills_an_existing_empty_signature_field_and_refuses_a_signed_one() {
 fn refuses_a_text_field_and_bad_names() {
     let pki = pki();
     let signer = pki.pki.signer_rsa.signer().unwrap();
-    let pdf = std::fs::read(testdata().join("corpus/acroform.pdf")).unwrap();
+    let pdf = std::fs::read(testdata().join("corpus/06-acroform-reportlab.pdf")).unwrap();
     let doc = cloudsign_core::pdf::Document::open(pdf.as_slice(), &cloudsign_core::Limits::default()).unwrap();
     let text_field = form::fields(&doc).unwrap().into_iter().find(|f| !f.is_signature()).expect("a text field");
     let err = PdfSigner::new(&signer).options(SignatureOptions::new().field_name(&text_field.name)).sign(&pdf).unwrap_err();

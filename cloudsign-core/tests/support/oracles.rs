@@ -121,6 +121,16 @@ fn run(cmd: &mut Command) -> (Option<Output>, String) {
 /// `--executive-summary` (`<field>:<cert sha256>:VALID`) ends in `:VALID`. pyHanko's strict
 /// syntax mode stays on, so hybrid-reference files are refused.
 pub fn pyhanko_validate(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
+    pyhanko_validate_with(pdf, trust_root_pem, &[])
+}
+
+/// [`pyhanko_validate`] with pyHanko's lenient syntax mode, which hybrid-reference files need:
+/// pyHanko's strict reader refuses every hybrid file, signed or not.
+pub fn pyhanko_validate_lenient(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
+    pyhanko_validate_with(pdf, trust_root_pem, &["--no-strict-syntax"])
+}
+
+fn pyhanko_validate_with(pdf: &Path, trust_root_pem: &Path, extra: &[&str]) -> OracleOutcome {
     let (out, transcript) = run(Command::new("pyhanko")
         .args([
             "sign",
@@ -128,6 +138,7 @@ pub fn pyhanko_validate(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
             "--executive-summary",
             "--no-revocation-check",
         ])
+        .args(extra)
         .arg("--trust")
         .arg(trust_root_pem)
         .arg("--trust-replace")
