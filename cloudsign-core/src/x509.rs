@@ -414,7 +414,7 @@ fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions, Certifi
 }
 
 /// Every PEM block with `label`, decoded, in order of appearance.
-fn pem_blocks<'a>(
+pub(crate) fn pem_blocks<'a>(
     pem: &'a [u8],
     label: &'a str,
 ) -> impl Iterator<Item = std::result::Result<Vec<u8>, CertificateError>> + 'a {
