@@ -184,7 +184,7 @@ impl TestIdentity {
         chain
     }
 
-    fn private_key(&self) -> Result<PrivateKey> {
+    pub(crate) fn private_key(&self) -> Result<PrivateKey> {
         Ok(PrivateKey::from_pkcs8_der(&self.key_pkcs8_der)?)
     }
 }
@@ -226,6 +226,7 @@ impl TestPki {
             key_usage: ca_usage,
             eku: &[],
             eku_critical: false,
+            extra: &[],
         })?;
         let root = identity(root_cert, &root_key, Vec::new())?;
         let int_key = PrivateKey::generate_rsa(2048)?;
@@ -239,6 +240,7 @@ impl TestPki {
             key_usage: ca_usage,
             eku: &[],
             eku_critical: false,
+            extra: &[],
         })?;
         let intermediate = identity(int_cert, &int_key, Vec::new())?;
         let leaf = |spec: CertSpec| issue_from(&intermediate, &spec);
@@ -358,6 +360,7 @@ fn issue_from(ca: &TestIdentity, spec: &CertSpec) -> Result<TestIdentity> {
         key_usage: spec.key_usage,
         eku: &spec.extended_key_usages,
         eku_critical: spec.extended_key_usage_critical,
+        extra: &[],
     })?;
     identity(cert, &key, vec![ca.certificate.clone()])
 }
@@ -370,17 +373,19 @@ fn identity(cert: Certificate, key: &PrivateKey, chain: Vec<Certificate>) -> Res
     })
 }
 
-struct Params<'a> {
-    subject: &'a str,
-    key: &'a PrivateKey,
-    issuer: Option<(&'a Certificate, &'a PrivateKey)>,
-    not_before: UnixTime,
-    not_after: UnixTime,
+pub(crate) struct Params<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) key: &'a PrivateKey,
+    pub(crate) issuer: Option<(&'a Certificate, &'a PrivateKey)>,
+    pub(crate) not_before: UnixTime,
+    pub(crate) not_after: UnixTime,
     /// `Some(pathLen)` for a CA.
-    ca: Option<Option<u8>>,
-    key_usage: KeyUsage,
-    eku: &'a [String],
-    eku_critical: bool,
+    pub(crate) ca: Option<Option<u8>>,
+    pub(crate) key_usage: KeyUsage,
+    pub(crate) eku: &'a [String],
+    pub(crate) eku_critical: bool,
+    /// Further extensions, appended as given.
+    pub(crate) extra: &'a [Extension],
 }
 
 fn cert_err(e: impl std::fmt::Display) -> CertificateError {
@@ -417,7 +422,7 @@ fn key_identifier(spki: &spki::SubjectPublicKeyInfoOwned) -> Vec<u8> {
     id
 }
 
-fn make_certificate(p: &Params<'_>) -> Result<Certificate> {
+pub(crate) fn make_certificate(p: &Params<'_>) -> Result<Certificate> {
     let spki = spki::SubjectPublicKeyInfoOwned::from_der(&p.key.spki_der()?).map_err(cert_err)?;
     let subject = x509_cert::name::Name::from_str(&format!("CN={},O=cloudsign test", p.subject))
         .map_err(cert_err)?;
@@ -494,6 +499,7 @@ fn make_certificate(p: &Params<'_>) -> Result<Certificate> {
         )?);
     }
 
+    extensions.extend(p.extra.iter().cloned());
     let tbs = x509_cert::TbsCertificate {
         version: x509_cert::Version::V3,
         serial_number: x509_cert::serial_number::SerialNumber::new(&serial).map_err(cert_err)?,
