@@ -7,6 +7,7 @@
 use der::Decode;
 use pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
+#[cfg(feature = "testkit")]
 use zeroize::Zeroizing;
 
 use super::KeyError;
