@@ -1,4 +1,48 @@
 //! CMS SignedData for PAdES (CAdES detached signatures).
+//!
+//! Building follows RFC 5652 §5 with the CAdES baseline attributes of ETSI EN 319 122-1:
+//! content-type, message-digest and signing-certificate-v2, and no signing-time (PAdES puts
+//! the claimed time in the signature dictionary's `/M`).
+//!
+//! ```text
+//! SignedData ::= SEQUENCE {
+//!   version CMSVersion,
+//!   digestAlgorithms DigestAlgorithmIdentifiers,
+//!   encapContentInfo EncapsulatedContentInfo,
+//!   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+//!   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+//!   signerInfos SignerInfos }
+//!
+//! SignerInfo ::= SEQUENCE {
+//!   version CMSVersion,
+//!   sid SignerIdentifier,
+//!   digestAlgorithm DigestAlgorithmIdentifier,
+//!   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
+//!   signatureAlgorithm SignatureAlgorithmIdentifier,
+//!   signature SignatureValue,
+//!   unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
+//! ```
+//!
+//! Parsing keeps the signed attributes exactly as they appear in the input: the `der` crate
+//! re-sorts a decoded `SET OF`, so verifying over a re-encoding could check bytes the signer
+//! never signed (RFC 5652 §5.4: the DER encoding of the SET OF, with the `[0]` tag replaced by
+//! the SET tag, is what was signed).
+
+use cms::cert::CertificateChoices;
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Tagged};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+
+use crate::crypto::{CryptoError, DigestAlgorithm, SignatureAlgorithm, oid};
+use crate::error::Result;
+use crate::x509::Certificate;
 
 /// A CMS structure that cannot be built or parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -7,4 +51,851 @@ pub enum CmsError {
     /// Not well-formed DER, or not the expected structure.
     #[error("malformed CMS: {0}")]
     Malformed(String),
+    /// The input ends before the structure does.
+    #[error("CMS truncated")]
+    Truncated,
+    /// Non-zero bytes follow the DER (zero padding is allowed).
+    #[error("non-zero data after the CMS structure")]
+    TrailingData,
+    /// The ContentInfo is not SignedData.
+    #[error("ContentInfo is not SignedData")]
+    NotSignedData,
+    /// PAdES needs exactly one SignerInfo.
+    #[error("expected exactly one SignerInfo, found {0}")]
+    SignerCount(usize),
+    /// The SignedData encapsulates its content; PAdES signatures are detached.
+    #[error("SignedData is not detached (eContent present)")]
+    NotDetached,
+    /// The SignerInfo has no signed attributes (PAdES requires them).
+    #[error("SignerInfo without signed attributes")]
+    MissingSignedAttributes,
+    /// Signed attributes handed to the builder are not in DER (sorted) order.
+    #[error("signed attributes are not DER-canonical")]
+    NonCanonicalSignedAttributes,
+    /// Building needs at least the signer's certificate.
+    #[error("empty certificate chain")]
+    EmptyChain,
+}
+
+fn malformed(e: impl std::fmt::Display) -> CmsError {
+    CmsError::Malformed(e.to_string())
+}
+
+/// `IssuerSerial` (RFC 5035 §4).
+///
+/// ```text
+/// IssuerSerial ::= SEQUENCE {
+///     issuer                   GeneralNames,
+///     serialNumber             CertificateSerialNumber }
+/// ```
+#[derive(Clone, Debug, der::Sequence)]
+struct IssuerSerial {
+    issuer: Vec<GeneralName>,
+    serial_number: SerialNumber,
+}
+
+/// `ESSCertIDv2` (RFC 5035 §4).
+///
+/// ```text
+/// ESSCertIDv2 ::=  SEQUENCE {
+///     hashAlgorithm           AlgorithmIdentifier
+///                             DEFAULT {algorithm id-sha256},
+///     certHash                 Hash,
+///     issuerSerial             IssuerSerial OPTIONAL }
+/// ```
+#[derive(Clone, Debug, der::Sequence)]
+struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<IssuerSerial>,
+}
+
+/// `SigningCertificateV2` (RFC 5035 §3).
+///
+/// ```text
+/// SigningCertificateV2 ::=  SEQUENCE {
+///     certs        SEQUENCE OF ESSCertIDv2,
+///     policies     SEQUENCE OF PolicyInformation OPTIONAL }
+/// ```
+#[derive(Clone, Debug, der::Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    policies: Option<Any>,
+}
+
+/// `ESSCertID` (RFC 2634 §5.4.1), read only: its hash is SHA-1.
+///
+/// ```text
+/// ESSCertID ::=  SEQUENCE {
+///     certHash                 Hash,   -- SHA-1
+///     issuerSerial             IssuerSerial OPTIONAL }
+/// ```
+#[derive(Clone, Debug, der::Sequence)]
+struct EssCertId {
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<IssuerSerial>,
+}
+
+/// `SigningCertificate` (RFC 2634 §5.4).
+#[derive(Clone, Debug, der::Sequence)]
+struct SigningCertificate {
+    certs: Vec<EssCertId>,
+    #[asn1(optional = "true")]
+    policies: Option<Any>,
+}
+
+fn attribute(id: ObjectIdentifier, value: &impl Encode) -> Result<Attribute, CmsError> {
+    let any = Any::from_der(&value.to_der().map_err(malformed)?).map_err(malformed)?;
+    Ok(Attribute {
+        oid: id,
+        values: SetOfVec::try_from(vec![any]).map_err(malformed)?,
+    })
+}
+
+/// The DER `SignedAttributes` (a `SET OF Attribute`, tag 0x31, DER-sorted) for a PAdES
+/// signature: content-type id-data, message-digest, signing-certificate-v2. These bytes are
+/// exactly what the signer signs.
+///
+/// ```text
+/// SignedAttributes ::= SET SIZE (1..MAX) OF Attribute
+/// ```
+///
+/// The ESSCertIDv2 uses SHA-256, so its hashAlgorithm is omitted (DER leaves out DEFAULT
+/// values), and carries issuerSerial.
+pub fn build_signed_attributes(
+    content_digest: &[u8],
+    digest: DigestAlgorithm,
+    signer_cert: &Certificate,
+) -> Result<Vec<u8>> {
+    if content_digest.len() != digest.output_len() {
+        return Err(CmsError::Malformed(format!(
+            "content digest of {} bytes for {}",
+            content_digest.len(),
+            digest.name()
+        ))
+        .into());
+    }
+    let ess = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
+            cert_hash: OctetString::new(DigestAlgorithm::Sha256.digest(signer_cert.der()))
+                .map_err(malformed)?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(
+                    signer_cert.issuer_name().clone(),
+                )],
+                serial_number: signer_cert.serial().clone(),
+            }),
+        }],
+        policies: None,
+    };
+    let attrs = vec![
+        attribute(oid::CONTENT_TYPE, &oid::ID_DATA)?,
+        attribute(
+            oid::MESSAGE_DIGEST,
+            &OctetString::new(content_digest).map_err(malformed)?,
+        )?,
+        attribute(oid::SIGNING_CERTIFICATE_V2, &ess)?,
+    ];
+    let set = SetOfVec::try_from(attrs).map_err(malformed)?;
+    Ok(set.to_der().map_err(malformed)?)
+}
+
+/// Assembles `ContentInfo { id-signedData, SignedData }`, detached, with one SignerInfo whose
+/// signedAttrs are exactly `signed_attributes` (as returned by [`build_signed_attributes`]).
+///
+/// `chain[0]` is the signer's certificate (named by issuerAndSerialNumber); all of `chain` goes
+/// into `certificates`. `unsigned_attributes` are `(dotted OID, DER of one AttributeValue)`,
+/// e.g. a signature-time-stamp-token.
+pub fn assemble_signed_data(
+    signed_attributes: &[u8],
+    signature: &[u8],
+    algorithm: SignatureAlgorithm,
+    chain: &[Certificate],
+    unsigned_attributes: &[(String, Vec<u8>)],
+) -> Result<Vec<u8>> {
+    let signer = chain.first().ok_or(CmsError::EmptyChain)?;
+    let signed_attrs = cms::signed_data::SignedAttributes::from_der(signed_attributes)
+        .map_err(|e| CmsError::Malformed(format!("signed attributes: {e}")))?;
+    // Decoding sorts the SET; if that changed anything, the bytes we would emit are not the
+    // bytes that were signed.
+    if signed_attrs.to_der().map_err(malformed)? != signed_attributes {
+        return Err(CmsError::NonCanonicalSignedAttributes.into());
+    }
+    let unsigned_attrs = if unsigned_attributes.is_empty() {
+        None
+    } else {
+        let mut attrs = Vec::with_capacity(unsigned_attributes.len());
+        for (id, value) in unsigned_attributes {
+            let id = ObjectIdentifier::new(id).map_err(malformed)?;
+            let value = Any::from_der(value).map_err(malformed)?;
+            attrs.push(Attribute {
+                oid: id,
+                values: SetOfVec::try_from(vec![value]).map_err(malformed)?,
+            });
+        }
+        Some(SetOfVec::try_from(attrs).map_err(malformed)?)
+    };
+    let digest = algorithm.digest();
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(signer.issuer_and_serial()),
+        digest_alg: digest.algorithm_identifier(),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: algorithm.algorithm_identifier(),
+        signature: OctetString::new(signature).map_err(malformed)?,
+        unsigned_attrs,
+    };
+    let certs = chain
+        .iter()
+        .map(|c| CertificateChoices::Certificate(c.inner().clone()))
+        .collect::<Vec<_>>();
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![digest.algorithm_identifier()])
+            .map_err(malformed)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid::ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(certs).map_err(malformed)?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(malformed)?),
+    };
+    let ci = ContentInfo {
+        content_type: oid::ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(malformed)?,
+    };
+    Ok(ci.to_der().map_err(malformed)?)
+}
+
+/// An upper bound on the length of [`assemble_signed_data`]'s output, for sizing the PDF
+/// `/Contents` placeholder before signing.
+///
+/// `unsigned_attributes_len` is the total length of the unsigned attribute values' DER (e.g.
+/// the expected timestamp token size).
+pub fn estimate_signed_data_len(
+    signer_cert_and_chain: &[Certificate],
+    algorithm: SignatureAlgorithm,
+    max_signature_len: usize,
+    unsigned_attributes_len: usize,
+) -> usize {
+    let certs: usize = signer_cert_and_chain.iter().map(|c| c.der().len()).sum();
+    let issuer = signer_cert_and_chain
+        .first()
+        .map_or(0, |c| c.issuer_name().to_der().map_or(1024, |d| d.len()));
+    let sig_alg = algorithm
+        .algorithm_identifier()
+        .to_der()
+        .map_or(128, |d| d.len());
+    // Fixed parts: OIDs, versions, attribute wrappers, digests (at most 64 bytes twice) and up
+    // to 4 length octets for every constructed level; 1024 bytes covers them with a margin.
+    // The issuer name and serial appear twice (sid and ESSCertIDv2 issuerSerial).
+    1024 + certs
+        + 2 * (issuer + 24)
+        + sig_alg
+        + max_signature_len
+        + unsigned_attributes_len
+        + 32 * usize::from(unsigned_attributes_len > 0)
+}
+
+/// A minimal DER TLV reader, so that raw spans (signed attributes, certificates) can be
+/// located in the input instead of recovered from a re-encoding.
+mod tlv {
+    use super::CmsError;
+
+    /// One element: its tag byte, the whole encoding, and the content octets.
+    pub(super) struct Tlv<'a> {
+        pub(super) tag: u8,
+        pub(super) raw: &'a [u8],
+        pub(super) content: &'a [u8],
+    }
+
+    /// Reads one element from the front of `input`, returning it and the rest.
+    pub(super) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), CmsError> {
+        let (&tag, rest) = input.split_first().ok_or(CmsError::Truncated)?;
+        if tag & 0x1f == 0x1f {
+            return Err(CmsError::Malformed("multi-byte tag".into()));
+        }
+        let (&first, rest) = rest.split_first().ok_or(CmsError::Truncated)?;
+        let (len, rest) = match first {
+            0x00..=0x7f => (usize::from(first), rest),
+            0x80 => return Err(CmsError::Malformed("indefinite length (BER)".into())),
+            0x81..=0x84 => {
+                let n = usize::from(first & 0x7f);
+                if rest.len() < n {
+                    return Err(CmsError::Truncated);
+                }
+                let (bytes, rest) = rest.split_at(n);
+                let len = bytes
+                    .iter()
+                    .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+                (len, rest)
+            }
+            _ => return Err(CmsError::Malformed("length too large".into())),
+        };
+        if rest.len() < len {
+            return Err(CmsError::Truncated);
+        }
+        let header = input.len() - rest.len();
+        let (content, rest) = rest.split_at(len);
+        Ok((
+            Tlv {
+                tag,
+                raw: &input[..header + len],
+                content,
+            },
+            rest,
+        ))
+    }
+
+    /// Reads an element that must carry `tag`.
+    pub(super) fn expect(input: &[u8], tag: u8) -> Result<(Tlv<'_>, &[u8]), CmsError> {
+        let (t, rest) = read(input)?;
+        if t.tag != tag {
+            return Err(CmsError::Malformed(format!(
+                "expected tag {tag:#04x}, found {:#04x}",
+                t.tag
+            )));
+        }
+        Ok((t, rest))
+    }
+}
+
+/// Raw spans found by walking the DER: signedAttrs (tag already set to SET) and certificates.
+type RawSpans = (Option<Vec<u8>>, Vec<Vec<u8>>);
+
+fn raw_spans(ci: &[u8]) -> Result<RawSpans, CmsError> {
+    let (ci, _) = tlv::expect(ci, 0x30)?;
+    let (_, rest) = tlv::expect(ci.content, 0x06)?;
+    let (explicit, _) = tlv::expect(rest, 0xa0)?;
+    let (sd, _) = tlv::expect(explicit.content, 0x30)?;
+    let (_, rest) = tlv::expect(sd.content, 0x02)?;
+    let (_, rest) = tlv::expect(rest, 0x31)?;
+    let (_, mut rest) = tlv::expect(rest, 0x30)?;
+    let mut certs = Vec::new();
+    loop {
+        let (t, after) = tlv::read(rest)?;
+        match t.tag {
+            0xa0 => {
+                let mut inner = t.content;
+                while !inner.is_empty() {
+                    let (c, more) = tlv::read(inner)?;
+                    if c.tag == 0x30 {
+                        certs.push(c.raw.to_vec());
+                    }
+                    inner = more;
+                }
+            }
+            0xa1 => {}
+            0x31 => {
+                let (si, _) = tlv::expect(t.content, 0x30)?;
+                let (_, r) = tlv::expect(si.content, 0x02)?;
+                let (_, r) = tlv::read(r)?; // sid: SEQUENCE or [0]
+                let (_, r) = tlv::expect(r, 0x30)?; // digestAlgorithm
+                let signed = match tlv::read(r) {
+                    Ok((a, _)) if a.tag == 0xa0 => {
+                        // RFC 5652 §5.4: the signature covers the SET OF, not the [0] form.
+                        let mut raw = vec![0x31];
+                        raw.extend_from_slice(&a.raw[1..]);
+                        Some(raw)
+                    }
+                    _ => None,
+                };
+                return Ok((signed, certs));
+            }
+            other => {
+                return Err(CmsError::Malformed(format!(
+                    "unexpected tag {other:#04x} in SignedData"
+                )));
+            }
+        }
+        rest = after;
+    }
+}
+
+/// A parsed PAdES CMS signature, keeping the raw bytes needed for verification.
+#[derive(Clone, Debug)]
+pub struct SignedDataView {
+    signed_attrs_raw: Vec<u8>,
+    signed_attrs: Vec<Attribute>,
+    signer_info: SignerInfo,
+    econtent_type: ObjectIdentifier,
+    certificates: Vec<Certificate>,
+}
+
+/// Parses a DER `ContentInfo` holding a detached SignedData with exactly one SignerInfo.
+///
+/// Zero bytes after the DER (the padding of a PDF `/Contents` string) are accepted; any other
+/// trailing byte is [`CmsError::TrailingData`].
+///
+/// ```
+/// use cloudsign_core::cms::{parse_signed_data, CmsError};
+/// assert_eq!(parse_signed_data(b"\x30\x05").unwrap_err(), CmsError::Truncated);
+/// ```
+pub fn parse_signed_data(der: &[u8]) -> Result<SignedDataView, CmsError> {
+    let (outer, rest) = tlv::expect(der, 0x30)?;
+    if rest.iter().any(|b| *b != 0) {
+        return Err(CmsError::TrailingData);
+    }
+    let ci = ContentInfo::from_der(outer.raw).map_err(malformed)?;
+    if ci.content_type != oid::ID_SIGNED_DATA {
+        return Err(CmsError::NotSignedData);
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
+    let count = sd.signer_infos.0.len();
+    let Some(signer_info) = sd
+        .signer_infos
+        .0
+        .into_vec()
+        .into_iter()
+        .next()
+        .filter(|_| count == 1)
+    else {
+        return Err(CmsError::SignerCount(count));
+    };
+    if sd.encap_content_info.econtent.is_some() {
+        return Err(CmsError::NotDetached);
+    }
+    let (raw_attrs, raw_certs) = raw_spans(outer.raw)?;
+    let signed_attrs_raw = raw_attrs.ok_or(CmsError::MissingSignedAttributes)?;
+    let signed_attrs = signer_info
+        .signed_attrs
+        .clone()
+        .ok_or(CmsError::MissingSignedAttributes)?
+        .into_vec();
+    let certificates = raw_certs
+        .iter()
+        .map(|c| Certificate::from_der(c).map_err(|e| CmsError::Malformed(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SignedDataView {
+        signed_attrs_raw,
+        signed_attrs,
+        signer_info,
+        econtent_type: sd.encap_content_info.econtent_type,
+        certificates,
+    })
+}
+
+impl SignedDataView {
+    /// The signed attributes exactly as found in the input, with the `[0] IMPLICIT` tag
+    /// replaced by SET (0x31): the bytes the signature covers (RFC 5652 §5.4).
+    pub fn signed_attributes_for_verification(&self) -> Vec<u8> {
+        self.signed_attrs_raw.clone()
+    }
+
+    /// Whether the raw signed attributes are in DER order (a non-canonical encoding is worth a
+    /// warning; it is still verified as found).
+    pub fn signed_attributes_canonical(&self) -> bool {
+        SetOfVec::try_from(self.signed_attrs.clone())
+            .ok()
+            .and_then(|s| s.to_der().ok())
+            .is_some_and(|d| d == self.signed_attrs_raw)
+    }
+
+    fn attr_values(&self, id: ObjectIdentifier) -> Option<&[Any]> {
+        self.signed_attrs
+            .iter()
+            .find(|a| a.oid == id)
+            .map(|a| a.values.as_slice())
+    }
+
+    /// The message-digest attribute, when present with exactly one OCTET STRING value.
+    pub fn message_digest(&self) -> Option<&[u8]> {
+        match self.attr_values(oid::MESSAGE_DIGEST)? {
+            [v] if v.tag() == der::Tag::OctetString => Some(v.value()),
+            _ => None,
+        }
+    }
+
+    /// Whether both eContentType and the content-type attribute are id-data.
+    pub fn content_type_is_data(&self) -> bool {
+        let attr_ok = matches!(
+            self.attr_values(oid::CONTENT_TYPE),
+            Some([v]) if v.decode_as::<ObjectIdentifier>().is_ok_and(|o| o == oid::ID_DATA)
+        );
+        attr_ok && self.econtent_type == oid::ID_DATA
+    }
+
+    /// The SignerInfo's digestAlgorithm.
+    pub fn digest_algorithm(&self) -> Result<DigestAlgorithm, CryptoError> {
+        DigestAlgorithm::from_oid(&self.signer_info.digest_alg.oid)
+    }
+
+    /// The signature value.
+    pub fn signature(&self) -> &[u8] {
+        self.signer_info.signature.as_bytes()
+    }
+
+    /// The certificates carried in the SignedData, in input order.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The certificate named by the SignerInfo's sid (issuerAndSerialNumber or
+    /// subjectKeyIdentifier), if carried.
+    pub fn signer_certificate(&self) -> Option<&Certificate> {
+        self.certificates
+            .iter()
+            .find(|c| match &self.signer_info.sid {
+                SignerIdentifier::IssuerAndSerialNumber(ias) => {
+                    c.matches_issuer_serial(&ias.issuer, &ias.serial_number)
+                }
+                SignerIdentifier::SubjectKeyIdentifier(ski) => {
+                    c.subject_key_identifier() == Some(ski.0.as_bytes())
+                }
+            })
+    }
+
+    /// Whether the signing-certificate-v2 (or, failing that, signing-certificate) attribute
+    /// names `cert`; `None` when neither attribute is present. A malformed attribute or a
+    /// forbidden hash counts as no match.
+    pub fn ess_signing_certificate_matches(&self, cert: &Certificate) -> Option<bool> {
+        if let Some(values) = self.attr_values(oid::SIGNING_CERTIFICATE_V2) {
+            let Some(id) = values
+                .first()
+                .and_then(|v| v.decode_as::<SigningCertificateV2>().ok())
+                .and_then(|s| s.certs.into_iter().next())
+            else {
+                return Some(false);
+            };
+            let hash = id
+                .hash_algorithm
+                .as_ref()
+                .map_or(Ok(DigestAlgorithm::Sha256), |a| {
+                    DigestAlgorithm::from_oid(&a.oid)
+                });
+            let Ok(hash) = hash else {
+                return Some(false);
+            };
+            return Some(
+                hash.digest(cert.der()) == id.cert_hash.as_bytes()
+                    && issuer_serial_matches(id.issuer_serial.as_ref(), cert),
+            );
+        }
+        let values = self.attr_values(oid::SIGNING_CERTIFICATE)?;
+        let Some(id) = values
+            .first()
+            .and_then(|v| v.decode_as::<SigningCertificate>().ok())
+            .and_then(|s| s.certs.into_iter().next())
+        else {
+            return Some(false);
+        };
+        // ESSCertID is defined over SHA-1; used only to identify a certificate, not to sign.
+        use sha1::Digest;
+        let sha1 = sha1::Sha1::digest(cert.der());
+        Some(
+            sha1.as_slice() == id.cert_hash.as_bytes()
+                && issuer_serial_matches(id.issuer_serial.as_ref(), cert),
+        )
+    }
+
+    /// Whether a signing-time attribute is present (PAdES baseline forbids it).
+    pub fn has_signing_time(&self) -> bool {
+        self.attr_values(oid::SIGNING_TIME).is_some()
+    }
+
+    /// Unsigned attributes as `(dotted OID, DER of one value)`, one entry per value.
+    pub fn unsigned_attributes(&self) -> Vec<(String, Vec<u8>)> {
+        let Some(attrs) = &self.signer_info.unsigned_attrs else {
+            return Vec::new();
+        };
+        attrs
+            .iter()
+            .flat_map(|a| {
+                a.values
+                    .iter()
+                    .filter_map(|v| v.to_der().ok())
+                    .map(move |v| (a.oid.to_string(), v))
+            })
+            .collect()
+    }
+
+    /// Verifies the signature over the raw signed attributes with `cert`'s public key.
+    pub fn verify_signature(&self, cert: &Certificate) -> Result<(), CryptoError> {
+        crate::crypto::verify_signature(
+            &cert.spki_der(),
+            &self.signer_info.signature_algorithm,
+            self.digest_algorithm().ok(),
+            &self.signed_attrs_raw,
+            self.signature(),
+        )
+    }
+
+    /// A readable name of the signatureAlgorithm, e.g. `"sha256WithRSAEncryption"`, or its
+    /// dotted OID when unknown.
+    pub fn signature_algorithm_name(&self) -> String {
+        let id = self.signer_info.signature_algorithm.oid;
+        let name = match id {
+            oid::RSA_ENCRYPTION => "rsaEncryption",
+            oid::SHA256_WITH_RSA => "sha256WithRSAEncryption",
+            oid::SHA384_WITH_RSA => "sha384WithRSAEncryption",
+            oid::SHA512_WITH_RSA => "sha512WithRSAEncryption",
+            oid::SHA1_WITH_RSA => "sha1WithRSAEncryption",
+            oid::RSASSA_PSS => "RSASSA-PSS",
+            oid::EC_PUBLIC_KEY => "ecPublicKey",
+            oid::ECDSA_WITH_SHA256 => "ecdsa-with-SHA256",
+            oid::ECDSA_WITH_SHA384 => "ecdsa-with-SHA384",
+            oid::ECDSA_WITH_SHA512 => "ecdsa-with-SHA512",
+            oid::ECDSA_WITH_SHA1 => "ecdsa-with-SHA1",
+            other => return other.to_string(),
+        };
+        name.to_owned()
+    }
+}
+
+fn issuer_serial_matches(is: Option<&IssuerSerial>, cert: &Certificate) -> bool {
+    is.is_none_or(|is| {
+        &is.serial_number == cert.serial()
+            && is
+                .issuer
+                .iter()
+                .any(|g| matches!(g, GeneralName::DirectoryName(n) if n == cert.issuer_name()))
+    })
+}
+
+/// Entry points for fuzzers; not part of the stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses `data` and exercises every accessor, ignoring errors.
+    pub fn fuzz_signed_data(data: &[u8]) {
+        let Ok(view) = super::parse_signed_data(data) else {
+            return;
+        };
+        let _ = view.signed_attributes_for_verification();
+        let _ = view.signed_attributes_canonical();
+        let _ = view.message_digest();
+        let _ = view.content_type_is_data();
+        let _ = view.digest_algorithm();
+        let _ = view.signature();
+        let _ = view.signature_algorithm_name();
+        let _ = view.has_signing_time();
+        let _ = view.unsigned_attributes();
+        let signer = view.signer_certificate().cloned();
+        for cert in view.certificates() {
+            let _ = view.ess_signing_certificate_matches(cert);
+            let _ = view.verify_signature(cert);
+        }
+        drop(signer);
+    }
+}
+
+#[cfg(all(test, feature = "testkit"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::signer::{LocalSigner, Signer, ToBeSigned};
+    use crate::testkit::shared;
+
+    fn sign(signer: &LocalSigner, content: &[u8], unsigned: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let alg = signer.algorithm();
+        let attrs = build_signed_attributes(
+            &alg.digest().digest(content),
+            alg.digest(),
+            signer.certificate(),
+        )
+        .unwrap();
+        let sig = signer.sign(&ToBeSigned::new(attrs.clone(), alg)).unwrap();
+        assemble_signed_data(&attrs, &sig, alg, signer.certificate_chain(), unsigned).unwrap()
+    }
+
+    fn check(signer: &LocalSigner, content: &[u8]) -> Vec<u8> {
+        let unsigned = vec![("1.2.840.113549.1.9.16.2.14".to_string(), vec![0x05, 0x00])];
+        let der = sign(signer, content, &unsigned);
+        let view = parse_signed_data(&der).unwrap();
+        let cert = view.signer_certificate().unwrap();
+        assert_eq!(cert, signer.certificate());
+        view.verify_signature(cert).unwrap();
+        assert_eq!(view.digest_algorithm(), Ok(signer.algorithm().digest()));
+        assert_eq!(
+            view.message_digest().unwrap(),
+            signer.algorithm().digest().digest(content).as_slice()
+        );
+        assert!(view.content_type_is_data());
+        assert!(view.signed_attributes_canonical());
+        assert!(!view.has_signing_time());
+        assert_eq!(view.ess_signing_certificate_matches(cert), Some(true));
+        let other = &shared().root.certificate;
+        assert_eq!(view.ess_signing_certificate_matches(other), Some(false));
+        assert_eq!(view.unsigned_attributes(), unsigned);
+        assert_eq!(view.certificates().len(), 2);
+        assert!(view.verify_signature(other).is_err());
+        der
+    }
+
+    fn openssl_verify(der: &[u8], content: &[u8]) {
+        if !std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            eprintln!("SKIPPED: openssl not on PATH; CMS interop not checked");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sig.der"), der).unwrap();
+        std::fs::write(dir.path().join("data.bin"), content).unwrap();
+        std::fs::write(
+            dir.path().join("root.pem"),
+            shared().root.certificate.to_pem(),
+        )
+        .unwrap();
+        let out = std::process::Command::new("openssl")
+            .current_dir(dir.path())
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "sig.der",
+                "-content",
+                "data.bin",
+                "-CAfile",
+                "root.pem",
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn roundtrip_and_openssl_all_algorithms() {
+        let content = b"%PDF-1.7 byte ranges";
+        let rsa = shared().signer_rsa.signer().unwrap();
+        for s in [
+            rsa,
+            shared().signer_rsa.signer().unwrap().with_pss().unwrap(),
+            shared()
+                .signer_rsa
+                .signer()
+                .unwrap()
+                .with_digest(DigestAlgorithm::Sha512)
+                .unwrap(),
+            shared().signer_ec.signer().unwrap(),
+        ] {
+            let der = check(&s, content);
+            openssl_verify(&der, content);
+        }
+    }
+
+    #[test]
+    fn estimate_is_an_upper_bound() {
+        for key in [
+            crate::testkit::KeyType::Rsa(4096),
+            crate::testkit::KeyType::P384,
+        ] {
+            let id = shared()
+                .issue(&crate::testkit::CertSpec::new("estimate").key_type(key))
+                .unwrap();
+            let s = id.signer().unwrap();
+            let unsigned = vec![("1.2.840.113549.1.9.16.2.14".to_string(), vec![0x04, 0x00])];
+            let der = sign(&s, b"x", &[]);
+            let est = estimate_signed_data_len(
+                s.certificate_chain(),
+                s.algorithm(),
+                s.max_signature_len(),
+                0,
+            );
+            assert!(est >= der.len(), "{est} < {}", der.len());
+            let der = sign(&s, b"x", &unsigned);
+            let est = estimate_signed_data_len(
+                s.certificate_chain(),
+                s.algorithm(),
+                s.max_signature_len(),
+                2,
+            );
+            assert!(est >= der.len());
+        }
+    }
+
+    #[test]
+    fn raw_non_canonical_signed_attributes_are_preserved() {
+        let s = shared().signer_ec.signer().unwrap();
+        let alg = s.algorithm();
+        let attrs =
+            build_signed_attributes(&alg.digest().digest(b"c"), alg.digest(), s.certificate())
+                .unwrap();
+        // Reverse the attribute order: same length, same content, not DER-sorted.
+        let (set, _) = tlv::read(&attrs).unwrap();
+        let mut elems = Vec::new();
+        let mut rest = set.content;
+        while !rest.is_empty() {
+            let (t, r) = tlv::read(rest).unwrap();
+            elems.push(t.raw.to_vec());
+            rest = r;
+        }
+        let header = attrs.len() - set.content.len();
+        let mut reordered = attrs[..header].to_vec();
+        for e in elems.iter().rev() {
+            reordered.extend_from_slice(e);
+        }
+        assert_ne!(reordered, attrs);
+        assert!(matches!(
+            assemble_signed_data(&reordered, b"sig", alg, s.certificate_chain(), &[]),
+            Err(crate::Error::Cms(CmsError::NonCanonicalSignedAttributes))
+        ));
+        let sig = s.sign(&ToBeSigned::new(reordered.clone(), alg)).unwrap();
+        let der = assemble_signed_data(&attrs, &sig, alg, s.certificate_chain(), &[]).unwrap();
+        let mut find = attrs.clone();
+        find[0] = 0xa0;
+        let pos = der.windows(find.len()).position(|w| w == find).unwrap();
+        let mut spliced = der.clone();
+        spliced[pos + 1..pos + find.len()].copy_from_slice(&reordered[1..]);
+        let view = parse_signed_data(&spliced).unwrap();
+        assert!(!view.signed_attributes_canonical());
+        assert_eq!(view.signed_attributes_for_verification(), reordered);
+        view.verify_signature(s.certificate()).unwrap();
+        // The untouched original does not verify: the signature covers the reordered bytes.
+        assert!(
+            parse_signed_data(&der)
+                .unwrap()
+                .verify_signature(s.certificate())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn padding_truncation_and_garbage() {
+        let s = shared().signer_ec.signer().unwrap();
+        let der = sign(&s, b"c", &[]);
+        let mut padded = der.clone();
+        padded.extend_from_slice(&[0; 100]);
+        parse_signed_data(&padded).unwrap();
+        padded.push(1);
+        assert_eq!(
+            parse_signed_data(&padded).unwrap_err(),
+            CmsError::TrailingData
+        );
+        for len in 0..der.len() {
+            assert!(parse_signed_data(&der[..len]).is_err());
+            fuzzing::fuzz_signed_data(&der[..len]);
+        }
+        for i in (0..der.len()).step_by(7) {
+            let mut m = der.clone();
+            m[i] ^= 0x5a;
+            fuzzing::fuzz_signed_data(&m);
+        }
+        assert!(parse_signed_data(b"garbage").is_err());
+        assert!(parse_signed_data(&[]).is_err());
+        assert!(matches!(
+            parse_signed_data(&[0x30, 0x80, 0, 0]),
+            Err(CmsError::Malformed(_))
+        ));
+    }
 }
