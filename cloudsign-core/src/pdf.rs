@@ -2,7 +2,14 @@
 //! reference sections, the list of revisions, and an append-only incremental writer.
 
 mod error;
+pub mod filter;
+mod lexer;
 pub mod object;
+mod parser;
+pub mod source;
+pub mod xref;
 
 pub use error::{PdfError, PdfErrorKind};
 pub use object::{Dict, Name, ObjRef, Object, PdfString, Real, Span, Stream, StringFormat};
+pub use source::Source;
+pub use xref::{XrefEntry, XrefKind};
