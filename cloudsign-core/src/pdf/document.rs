@@ -1087,10 +1087,8 @@ mod tests {
         let mut p = Pdf::new();
         p.buf = header;
         let first_at = p.buf.len() as u64;
-        let main_at = base + body.buf.len() as u64 + {
-            // The main table follows the body; its offset is known once the body is placed.
-            0
-        };
+        // The main table follows the body.
+        let main_at = base + body.buf.len() as u64;
         p.buf.extend_from_slice(
             format!(
                 "xref\n1 1\n{:010} 00000 n\r\ntrailer\n<</Size 4/Root 1 0 R/Prev {main_at:010}>>\nstartxref\n0\n%%EOF\n",
@@ -1149,8 +1147,10 @@ mod tests {
             pdf_kind(open(b"%PDF-1.4\n")),
             PdfErrorKind::MissingStartxref
         );
-        let mut huge = Limits::default();
-        huge.max_input_bytes = 10;
+        let huge = Limits {
+            max_input_bytes: 10,
+            ..Limits::default()
+        };
         assert!(matches!(
             Document::open(&p.buf[..], &huge),
             Err(Error::Limit(LimitExceeded::InputBytes { limit: 10 }))
@@ -1304,8 +1304,10 @@ mod tests {
         let doc = open(&p.buf).unwrap();
         assert_eq!(doc.max_object_number(), 19_999);
         assert_eq!(doc.get(ObjRef::new(19_999, 0)).unwrap(), Some(Object::Null));
-        let mut few = Limits::default();
-        few.max_objects = 1000;
+        let few = Limits {
+            max_objects: 1000,
+            ..Limits::default()
+        };
         assert!(matches!(
             Document::open(&p.buf[..], &few),
             Err(Error::Limit(LimitExceeded::Objects { .. }))

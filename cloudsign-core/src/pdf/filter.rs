@@ -231,8 +231,10 @@ mod tests {
         let d = dict(b"<</Filter /FlateDecode>>");
         let limits = Limits::default();
         assert_eq!(decode(&d, &deflate(&data), &limits).unwrap(), data);
-        let mut small = Limits::default();
-        small.max_decompressed_bytes = 9_999;
+        let small = Limits {
+            max_decompressed_bytes: 9_999,
+            ..Limits::default()
+        };
         assert!(matches!(
             decode(&d, &deflate(&data), &small),
             Err(Error::Limit(LimitExceeded::DecompressedBytes {

@@ -8,9 +8,11 @@ use crate::limits::Limits;
 /// Opens `data` as a document and touches everything reachable, ignoring errors. Any panic,
 /// hang or unbounded allocation here is a bug.
 pub fn fuzz_document(data: &[u8]) {
-    let mut limits = Limits::default();
-    limits.max_decompressed_bytes = 16 * 1024 * 1024;
-    limits.max_objects = 100_000;
+    let limits = Limits {
+        max_decompressed_bytes: 16 * 1024 * 1024,
+        max_objects: 100_000,
+        ..Limits::default()
+    };
     let Ok(doc) = Document::open(data, &limits) else {
         return;
     };

@@ -50,6 +50,11 @@ impl<'a> Lexer<'a> {
         self.base.saturating_add(self.pos as u64)
     }
 
+    /// Whether the end of the window is the end of the file.
+    pub(crate) const fn is_complete(&self) -> bool {
+        self.complete
+    }
+
     pub(crate) const fn pos(&self) -> usize {
         self.pos
     }

@@ -264,7 +264,7 @@ pub enum Object {
     /// A name.
     Name(Name),
     /// An array.
-    Array(Vec<Object>),
+    Array(Vec<Self>),
     /// A dictionary.
     Dict(Dict),
     /// A stream (only as the direct value of an indirect object).

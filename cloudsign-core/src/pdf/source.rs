@@ -146,7 +146,12 @@ pub(crate) fn with_window<S: Source + ?Sized, T>(
         let complete = end == len;
         match parse(&mut Lexer::new(&buf, offset, complete)) {
             Err(Error::Pdf(e)) if e.kind == PdfErrorKind::UnexpectedEof && !complete => {
-                size = size.saturating_mul(2);
+                // The error's offset may say how far the parse needs to see; honour it, with
+                // some slack for what follows, but never grow by less than doubling.
+                let hinted = e
+                    .offset
+                    .map_or(0, |o| o.saturating_sub(offset).saturating_add(FIRST_WINDOW));
+                size = size.saturating_mul(2).max(hinted);
             }
             other => return other,
         }

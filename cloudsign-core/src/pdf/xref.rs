@@ -151,8 +151,14 @@ fn parse_table(lx: &mut Lexer<'_>, limits: &Limits, file_len: u64) -> Result<Tab
             .into());
         }
         lx.skip_plain_ws();
-        if u64::from(count).saturating_mul(20) > file_len.saturating_sub(lx.offset()) {
+        let needed = u64::from(count).saturating_mul(20);
+        if needed > file_len.saturating_sub(lx.offset()) {
             return Err(bad("subsection longer than the file", at).into());
+        }
+        if needed > lx.rest().len() as u64 && !lx.is_complete() {
+            // Tell the window how far the entries reach, so that a large table is read in
+            // one more step instead of many doublings.
+            return Err(PdfError::at(PdfErrorKind::UnexpectedEof, lx.offset() + needed).into());
         }
         for i in 0..count {
             let at = lx.offset();
@@ -408,8 +414,10 @@ mod tests {
             }
         );
         assert!(stream_entries(&d, &data[..11], &Limits::default(), 0).is_err());
-        let mut few = Limits::default();
-        few.max_objects = 2;
+        let few = Limits {
+            max_objects: 2,
+            ..Limits::default()
+        };
         assert!(matches!(
             stream_entries(&d, &data, &few, 0),
             Err(Error::Limit(LimitExceeded::Objects { .. }))
