@@ -107,8 +107,12 @@ impl<S: Source> Document<S> {
         let (version, header_offset) = read_header(&source, len)?;
         let (startxref, newest_end, trailing_garbage) = read_tail(&source, len)?;
         let revisions = read_revisions(&source, len, startxref, newest_end, limits)?;
-        let mut latest = BTreeMap::new();
-        for rev in &revisions {
+        // Cloning the oldest map is linear; only later revisions are merged entry by entry.
+        let mut latest = revisions
+            .first()
+            .map(|r| r.entries.clone())
+            .unwrap_or_default();
+        for rev in revisions.iter().skip(1) {
             latest.extend(rev.entries.iter().map(|(&k, &v)| (k, v)));
         }
         let doc = Self {
@@ -730,6 +734,14 @@ fn read_revisions<S: Source>(
             let last = group.iter().max_by_key(|s| s.offset).map_or(0, |s| s.end);
             find_revision_end(source, len, last)?
         };
+        // Bytes after a revision's %%EOF did not exist when it was written, so nothing it
+        // lists may live there; trailing garbage in particular must stay unreferenced.
+        if group.iter().any(|s| s.end > end) {
+            return Err(pdf_err(
+                PdfErrorKind::InvalidPrevChain("section lies beyond its revision's end"),
+                end,
+            ));
+        }
         let mut sections = group.into_iter();
         let Some(head) = sections.next() else {
             continue;
@@ -739,6 +751,16 @@ fn read_revisions<S: Source>(
             for (num, entry) in s.entries {
                 entries.entry(num).or_insert(entry);
             }
+        }
+        let beyond = entries.values().find_map(|e| match *e {
+            XrefEntry::InUse { offset, .. } if offset >= end => Some(offset),
+            _ => None,
+        });
+        if let Some(offset) = beyond {
+            return Err(pdf_err(
+                PdfErrorKind::InvalidXref("entry points beyond its revision's end"),
+                offset,
+            ));
         }
         revisions.push(Revision {
             xref_offset: head.offset,
@@ -1312,5 +1334,120 @@ mod tests {
             Document::open(&p.buf[..], &few),
             Err(Error::Limit(LimitExceeded::Objects { .. }))
         ));
+    }
+
+    /// Run with `--release --ignored --nocapture` to see how long a large table takes.
+    #[test]
+    #[ignore = "timing, not correctness"]
+    fn timing_56k_object_table() {
+        let mut p = Pdf::new();
+        p.obj(1, "<</Type/Catalog/Pages 2 0 R>>")
+            .obj(2, "<</Type/Pages/Kids[]/Count 0>>");
+        for n in 3..56_000 {
+            p.obj(n, "null");
+        }
+        let nums: Vec<u32> = (0..56_000).collect();
+        p.table(&nums, "/Size 56000/Root 1 0 R");
+        let start = std::time::Instant::now();
+        let doc = open(&p.buf).unwrap();
+        eprintln!("open: {:?}", start.elapsed());
+        let start = std::time::Instant::now();
+        for (n, _) in doc.entries() {
+            doc.get(ObjRef::new(n, 0)).unwrap();
+        }
+        eprintln!("every object: {:?}", start.elapsed());
+    }
+
+    fn lopdf_document() -> lopdf::Document {
+        use lopdf::{Object as L, Stream as LStream, dictionary};
+        let mut doc = lopdf::Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let mut kids = Vec::new();
+        for i in 0..3 {
+            let content = doc.add_object(LStream::new(
+                dictionary! {},
+                format!("BT /F1 12 Tf (page {i}) Tj ET").into_bytes(),
+            ));
+            let page = doc.add_object(dictionary! {
+                "Type" => "Page",
+                "Parent" => pages_id,
+                "Contents" => content,
+                "MediaBox" => vec![L::Integer(0), L::Integer(0), L::Real(595.5), L::Integer(842)],
+            });
+            kids.push(L::Reference(page));
+        }
+        doc.objects.insert(
+            pages_id,
+            L::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => 3 }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        doc
+    }
+
+    #[test]
+    fn reads_what_lopdf_writes() {
+        let mut classic = Vec::new();
+        let mut doc = lopdf_document();
+        doc.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
+        doc.save_to(&mut classic).unwrap();
+        let mut modern = Vec::new();
+        lopdf_document().save_modern(&mut modern).unwrap();
+        for (bytes, kind) in [(classic, XrefKind::Table), (modern, XrefKind::Stream)] {
+            let doc = open(&bytes).unwrap();
+            assert_eq!(doc.revisions()[0].xref_kind, kind);
+            let pages = doc.pages().unwrap();
+            assert_eq!(pages.len(), 3);
+            for (i, page) in pages.into_iter().enumerate() {
+                let page = doc.get(page).unwrap().unwrap();
+                let contents = page.as_dict().unwrap().get(b"Contents").unwrap();
+                let Object::Stream(s) = doc.resolve(contents).unwrap() else {
+                    panic!("contents is not a stream")
+                };
+                let text = doc.decode_stream(&s).unwrap();
+                assert!(
+                    text.windows(6).any(|w| w == format!("page {i}").as_bytes()),
+                    "{}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_may_live_after_a_revisions_end() {
+        // An older revision listing an object that only a later update wrote.
+        let mut p = Pdf::new();
+        p.obj(1, "<</Type/Catalog/Pages 2 0 R>>")
+            .obj(2, "<</Type/Pages/Kids[]/Count 0>>");
+        p.offsets.insert(3, 0);
+        let xref = p.table(&[0, 1, 2, 3], "/Size 4/Root 1 0 R");
+        let first_end = p.buf.len();
+        p.obj(3, "<</Late true>>");
+        let late = p.at(3);
+        p.table(&[3], &format!("/Size 4/Root 1 0 R/Prev {xref}"));
+        assert!(open(&p.buf).is_ok());
+        let at = rfind(&p.buf[..first_end], b"0000000000 00000 n").unwrap();
+        p.buf[at..at + 10].copy_from_slice(format!("{late:010}").as_bytes());
+        assert_eq!(
+            pdf_kind(open(&p.buf)),
+            PdfErrorKind::InvalidXref("entry points beyond its revision's end")
+        );
+
+        // A forward /Prev into bytes after the final %%EOF.
+        let mut p = classic();
+        let end = p.buf.len() as u64;
+        let pos = rfind(&p.buf, b"/Root 1 0 R").unwrap();
+        p.buf
+            .splice(pos..pos, format!("/Prev {:06}", end + 13).bytes());
+        let shifted_end = p.buf.len() as u64;
+        assert_eq!(shifted_end, end + 12);
+        p.buf.push(b'\n');
+        p.buf
+            .extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\ntrailer\n<<>>\n");
+        assert_eq!(
+            pdf_kind(open(&p.buf)),
+            PdfErrorKind::InvalidPrevChain("section lies beyond its revision's end")
+        );
     }
 }

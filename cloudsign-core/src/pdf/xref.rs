@@ -127,7 +127,7 @@ pub(crate) fn parse_section<S: Source + ?Sized>(
 
 /// Parses the subsections and trailer following the `xref` keyword.
 fn parse_table(lx: &mut Lexer<'_>, limits: &Limits, file_len: u64) -> Result<TableParts> {
-    let mut entries = BTreeMap::new();
+    let mut entries = Vec::new();
     loop {
         lx.skip_ws();
         if lx.eat_keyword(b"trailer")? {
@@ -166,9 +166,7 @@ fn parse_table(lx: &mut Lexer<'_>, limits: &Limits, file_len: u64) -> Result<Tab
                 return Err(lx.eof_error().into());
             };
             let entry = parse_record(record).ok_or_else(|| bad("malformed 20-byte entry", at))?;
-            if entries.insert(first + i, entry).is_some() {
-                return Err(bad("object listed twice in one section", at).into());
-            }
+            entries.push((first + i, entry));
             lx.set_pos(lx.pos() + 20);
         }
     }
@@ -176,7 +174,17 @@ fn parse_table(lx: &mut Lexer<'_>, limits: &Limits, file_len: u64) -> Result<Tab
     let Object::Dict(trailer) = parse_object(lx, limits.max_nesting_depth)? else {
         return Err(bad("trailer is not a dictionary", at).into());
     };
-    Ok((entries, trailer, lx.offset()))
+    Ok((into_map(entries, at)?, trailer, lx.offset()))
+}
+
+/// Builds the map in one pass (sorted input makes this linear, much cheaper than inserting
+/// one by one), refusing an object listed twice.
+fn into_map(mut list: Vec<(u32, XrefEntry)>, at: u64) -> Result<BTreeMap<u32, XrefEntry>> {
+    list.sort_by_key(|&(num, _)| num);
+    if list.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(bad("object listed twice in one section", at).into());
+    }
+    Ok(list.into_iter().collect())
 }
 
 /// `oooooooooo ggggg n` followed by a two-byte end of line.
@@ -293,7 +301,7 @@ fn stream_entries(
         return Err(bad("xref stream data shorter than /Index and /W say", at).into());
     }
     let field = |bytes: &[u8]| bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-    let mut entries = BTreeMap::new();
+    let mut entries = Vec::new();
     let mut rows = data.chunks_exact(row);
     for (first, count) in index {
         for i in 0..count {
@@ -320,12 +328,10 @@ fn stream_entries(
                 // Unknown types are to be read as references to the null object (§7.5.8.3).
                 _ => continue,
             };
-            if entries.insert(first + i, entry).is_some() {
-                return Err(bad("object listed twice in one section", at).into());
-            }
+            entries.push((first + i, entry));
         }
     }
-    Ok(entries)
+    into_map(entries, at)
 }
 
 #[cfg(test)]
