@@ -1450,4 +1450,61 @@ mod tests {
             PdfErrorKind::InvalidPrevChain("section lies beyond its revision's end")
         );
     }
+
+    /// Everything observable about a document, for comparing the two read paths.
+    fn observe<S: Source>(doc: &Document<S>) -> String {
+        let mut out = format!("{:?} {:?}\n", doc.version(), doc.trailing_garbage());
+        for (i, rev) in doc.revisions().iter().enumerate() {
+            out.push_str(&format!("{i}: {rev:?} {:?}\n", doc.changed_objects(i)));
+        }
+        out.push_str(&format!("{:?}\n", doc.pages()));
+        for (num, entry) in doc.entries() {
+            let generation = match entry {
+                XrefEntry::InUse { generation, .. } => generation,
+                _ => 0,
+            };
+            let r = ObjRef::new(num, generation);
+            out.push_str(&format!("{r}: {:?} {:?}\n", doc.get(r), doc.object_span(r)));
+        }
+        out
+    }
+
+    #[test]
+    fn windowed_reads_agree_with_in_memory_reads() {
+        use crate::pdf::source::tests::Opaque;
+        let mut big = Pdf::new();
+        big.obj(1, "<</Type/Catalog/Pages 2 0 R>>")
+            .obj(2, "<</Type/Pages/Kids[]/Count 0>>");
+        big.obj(3, &format!("<</Big ({})>>", "x".repeat(20_000)));
+        big.stream(4, "/Length 30000", &[b'y'; 30_000]);
+        for n in 5..3_000 {
+            big.obj(n, "[1 2 0 R 3.25]");
+        }
+        let nums: Vec<u32> = (0..3_000).collect();
+        big.table(&nums, "/Size 3000/Root 1 0 R");
+        let mut modern = Vec::new();
+        lopdf_document().save_modern(&mut modern).unwrap();
+        let mut garbage = classic().buf;
+        garbage.extend_from_slice(b"trailing");
+        for bytes in [classic().buf, big.buf, modern, garbage] {
+            let in_memory = observe(&open(&bytes).unwrap());
+            let limits = Limits::default();
+            let windowed = observe(&Document::open(Opaque(bytes), &limits).unwrap());
+            assert_eq!(in_memory, windowed);
+        }
+    }
+
+    #[test]
+    fn truncated_windowed_input_fails_cleanly() {
+        use crate::pdf::source::tests::Opaque;
+        let base = classic().buf;
+        for cut in 0..base.len() {
+            let data = base[..cut].to_vec();
+            let in_memory = open(&data).map(|d| observe(&d)).map_err(|e| e.to_string());
+            let windowed = Document::open(Opaque(data), &Limits::default())
+                .map(|d| observe(&d))
+                .map_err(|e| e.to_string());
+            assert_eq!(in_memory, windowed, "cut {cut}");
+        }
+    }
 }

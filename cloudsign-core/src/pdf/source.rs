@@ -27,6 +27,11 @@ pub trait Source: Send + Sync + std::fmt::Debug {
     /// [`std::io::ErrorKind::UnexpectedEof`] if the range extends past the end, or any I/O
     /// error of the underlying storage.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()>;
+
+    /// The whole input, when it is already in memory, so that parsing can skip copying.
+    fn as_bytes(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 fn read_slice(data: &[u8], offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
@@ -47,6 +52,10 @@ impl Source for [u8] {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         read_slice(self, offset, buf)
     }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Some(self)
+    }
 }
 
 impl Source for Vec<u8> {
@@ -56,6 +65,10 @@ impl Source for Vec<u8> {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         read_slice(self, offset, buf)
+    }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 
@@ -67,6 +80,10 @@ impl<T: Source + ?Sized> Source for &T {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         (**self).read_at(offset, buf)
     }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        (**self).as_bytes()
+    }
 }
 
 impl<T: Source + ?Sized> Source for Arc<T> {
@@ -77,6 +94,10 @@ impl<T: Source + ?Sized> Source for Arc<T> {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         (**self).read_at(offset, buf)
     }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        (**self).as_bytes()
+    }
 }
 
 impl<T: Source + ?Sized> Source for Box<T> {
@@ -86,6 +107,10 @@ impl<T: Source + ?Sized> Source for Box<T> {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         (**self).read_at(offset, buf)
+    }
+
+    fn as_bytes(&self) -> Option<&[u8]> {
+        (**self).as_bytes()
     }
 }
 
@@ -139,6 +164,12 @@ pub(crate) fn with_window<S: Source + ?Sized, T>(
     if offset >= len {
         return Err(PdfError::at(PdfErrorKind::UnexpectedEof, offset).into());
     }
+    if let Some(rest) = src
+        .as_bytes()
+        .and_then(|all| all.get(usize::try_from(offset).ok()?..usize::try_from(len).ok()?))
+    {
+        return parse(&mut Lexer::new(rest, offset, true));
+    }
     let mut size = FIRST_WINDOW;
     loop {
         let end = offset.saturating_add(size).min(len);
@@ -190,9 +221,23 @@ pub(crate) fn read_stream_body<S: Source + ?Sized>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write as _;
+
+    /// In-memory bytes that hide [`Source::as_bytes`], to exercise the windowed path.
+    #[derive(Debug)]
+    pub(crate) struct Opaque(pub(crate) Vec<u8>);
+
+    impl Source for Opaque {
+        fn len(&self) -> u64 {
+            self.0.len() as u64
+        }
+
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+            read_slice(&self.0, offset, buf)
+        }
+    }
 
     #[test]
     fn slices_and_files_read_exactly() {
@@ -223,7 +268,12 @@ mod tests {
                 crate::pdf::lexer::Token::String(_)
             ))
         };
-        assert!(with_window(&data, data.len() as u64, 0, is_string).unwrap());
-        assert!(with_window(&data, data.len() as u64, 20_000, is_string).is_err());
+        let len = data.len() as u64;
+        assert!(with_window(&data, len, 0, is_string).unwrap());
+        assert!(with_window(&data, len, 20_000, is_string).is_err());
+        let opaque = Opaque(data);
+        assert!(with_window(&opaque, len, 0, is_string).unwrap());
+        assert!(with_window(&opaque, len, 20_000, is_string).is_err());
+        assert!(with_window(&opaque, len, len - 1, is_string).is_err());
     }
 }
