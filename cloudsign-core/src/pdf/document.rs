@@ -26,8 +26,9 @@ const MAX_REFERENCE_HOPS: usize = 32;
 /// A stream's `/Length` may itself be in an object stream whose `/Length` is indirect; deeper
 /// than this is hostile.
 const MAX_LOOKUP_DEPTH: usize = 4;
-/// Decoded object streams kept in memory.
+/// Decoded object streams kept in memory, by count and by total decoded size.
 const OBJSTM_CACHE: usize = 8;
+const OBJSTM_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// One revision: the original document or one incremental update.
 #[derive(Clone, Debug)]
@@ -590,10 +591,15 @@ impl<S: Source> Document<S> {
         }
         let parsed = Arc::new(ObjectStream { key, data, members });
         if let Ok(mut cache) = self.object_streams.lock() {
-            if cache.len() >= OBJSTM_CACHE {
-                cache.remove(0);
+            if parsed.data.len() <= OBJSTM_CACHE_BYTES {
+                while cache.len() >= OBJSTM_CACHE
+                    || cache.iter().map(|s| s.data.len()).sum::<usize>() + parsed.data.len()
+                        > OBJSTM_CACHE_BYTES
+                {
+                    cache.remove(0);
+                }
+                cache.push(Arc::clone(&parsed));
             }
-            cache.push(Arc::clone(&parsed));
         }
         Ok(parsed)
     }
@@ -681,6 +687,9 @@ fn read_revisions<S: Source>(
     };
     let mut groups: Vec<Vec<Section>> = vec![Vec::new()];
     let mut visited = HashSet::new();
+    // Byte ranges of the sections read so far (start -> end). Sections that overlap, or two
+    // tables sharing one /XRefStm, could make opening cost far more than the file's size.
+    let mut claimed: BTreeMap<u64, u64> = BTreeMap::new();
     let mut total_entries = 0usize;
     let mut next = Some(startxref);
     while let Some(offset) = next {
@@ -692,6 +701,23 @@ fn read_revisions<S: Source>(
             return Err(too_many());
         }
         let section = parse_section(source, len, offset, limits)?;
+        let own = Span {
+            start: section.offset,
+            end: section.end,
+        };
+        for span in std::iter::once(own).chain(section.xref_stm) {
+            let before = claimed.range(..=span.start).next_back();
+            let after = claimed.range(span.start..).next();
+            if before.is_some_and(|(_, &end)| end > span.start)
+                || after.is_some_and(|(&start, _)| start < span.end)
+            {
+                return Err(pdf_err(
+                    PdfErrorKind::InvalidPrevChain("cross-reference sections overlap"),
+                    span.start,
+                ));
+            }
+            claimed.insert(span.start, span.end);
+        }
         total_entries = total_entries.saturating_add(section.entries.len());
         if total_entries > limits.max_objects {
             return Err(LimitExceeded::Objects {
@@ -1087,6 +1113,18 @@ mod tests {
         assert_eq!(doc.revisions().len(), 1);
         assert_eq!(doc.revisions()[0].xref_kind, XrefKind::Hybrid);
         assert_eq!(doc.pages().unwrap(), vec![ObjRef::new(3, 0)]);
+
+        // A later table reusing the same /XRefStm would make it count twice.
+        let table_at = doc.revisions()[0].xref_offset;
+        p.obj(6, "null");
+        p.table(
+            &[6],
+            &format!("/Size 7/Root 1 0 R/XRefStm {stm_at}/Prev {table_at}"),
+        );
+        assert_eq!(
+            pdf_kind(open(&p.buf)),
+            PdfErrorKind::InvalidPrevChain("cross-reference sections overlap")
+        );
     }
 
     #[test]

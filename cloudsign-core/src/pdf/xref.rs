@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::error::{PdfError, PdfErrorKind};
 use super::filter;
 use super::lexer::{Lexer, Token};
-use super::object::{Dict, Object};
+use super::object::{Dict, Object, Span};
 use super::parser::{Indirect, parse_indirect, parse_object};
 use super::source::{Source, read_stream_body, with_window};
 use crate::error::Result;
@@ -61,6 +61,8 @@ pub(crate) struct Section {
     pub(crate) entries: BTreeMap<u32, XrefEntry>,
     /// Just past the trailer dictionary, or past `endobj` of the stream.
     pub(crate) end: u64,
+    /// Where the `/XRefStm` stream of a hybrid section stands.
+    pub(crate) xref_stm: Option<Span>,
 }
 
 const fn bad(what: &'static str, offset: u64) -> PdfError {
@@ -94,16 +96,22 @@ pub(crate) fn parse_section<S: Source + ?Sized>(
             trailer,
             entries,
             end,
+            xref_stm: None,
         });
     };
     let mut kind = XrefKind::Table;
+    let mut xref_stm = None;
     if let Some(stm) = trailer.get(b"XRefStm") {
         let stm = stm
             .as_integer()
             .and_then(|o| u64::try_from(o).ok())
             .filter(|&o| o < len)
             .ok_or_else(|| bad("/XRefStm is not an offset in the file", offset))?;
-        let (extra, _, _) = parse_xref_stream(src, len, stm, limits)?;
+        let (extra, _, stm_end) = parse_xref_stream(src, len, stm, limits)?;
+        xref_stm = Some(Span {
+            start: stm,
+            end: stm_end,
+        });
         // The stream complements the table: it supplies what the table lacks or lists as
         // free (writers list the compressed objects of a hybrid file as free in the table).
         for (num, entry) in extra {
@@ -122,6 +130,7 @@ pub(crate) fn parse_section<S: Source + ?Sized>(
         trailer,
         entries,
         end,
+        xref_stm,
     })
 }
 
