@@ -53,6 +53,9 @@ pub enum PdfErrorKind {
     /// A referenced object is missing or not where the xref says.
     #[error("object {0} is missing or not at its cross-reference offset")]
     MissingObject(ObjRef),
+    /// A chain of indirect references loops or is too long to follow.
+    #[error("reference chain through {0} loops or is too long")]
+    ReferenceLoop(ObjRef),
     /// An object has an unexpected type (e.g. a page that is not a dictionary).
     #[error("unexpected object type: {0}")]
     UnexpectedType(&'static str),

@@ -226,6 +226,11 @@ impl Dict {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The values in order, mutably (keys stay fixed).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Object> {
+        self.entries.iter_mut().map(|(_, v)| v)
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -279,7 +284,7 @@ pub enum Object {
     /// A name.
     Name(Name),
     /// An array.
-    Array(Vec<Object>),
+    Array(Vec<Self>),
     /// A dictionary.
     Dict(Dict),
     /// A stream (only as the direct value of an indirect object).
