@@ -15,6 +15,7 @@ mod sign;
 pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
 pub use prepared::{PreparedSignature, SignedUpdate};
 pub use sign::PdfSigner;
+pub(crate) use sign::docmdp_of_signature;
 
 use crate::crypto::Hasher;
 use crate::pdf::Source;

@@ -40,12 +40,21 @@ const CONTENTS_SLACK: usize = 64;
 /// assert!(signed.starts_with(&pdf)); // the original bytes are untouched
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct PdfSigner<'a> {
     signer: &'a dyn Signer,
     profile: SignatureProfile,
     options: SignatureOptions,
     limits: Limits,
+}
+
+impl std::fmt::Debug for PdfSigner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfSigner")
+            .field("algorithm", &self.signer.algorithm())
+            .field("profile", &self.profile)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The update with its placeholders, before anything is hashed.

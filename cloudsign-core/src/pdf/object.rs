@@ -102,6 +102,41 @@ impl PdfString {
             span: None,
         }
     }
+
+    /// A text string (ISO 32000-1 §7.9.2.2): printable ASCII as a literal, anything else as
+    /// UTF-16BE with a byte-order mark.
+    ///
+    /// ```
+    /// use cloudsign_core::pdf::PdfString;
+    /// assert_eq!(PdfString::text("Paris").bytes, b"Paris");
+    /// assert_eq!(PdfString::text("Zürich").to_text(), "Zürich");
+    /// ```
+    pub fn text(text: &str) -> Self {
+        if text.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+            return Self::literal(text.as_bytes().to_vec());
+        }
+        let mut bytes = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        Self::hex(bytes)
+    }
+
+    /// Decodes a text string: UTF-16BE with BOM, UTF-8 with BOM, otherwise bytes as Latin-1
+    /// (a close enough reading of PDFDocEncoding for display).
+    pub fn to_text(&self) -> String {
+        match self.bytes.as_slice() {
+            [0xFE, 0xFF, rest @ ..] => {
+                let units: Vec<u16> = rest
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                String::from_utf16_lossy(&units)
+            }
+            [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+            bytes => bytes.iter().map(|&b| char::from(b)).collect(),
+        }
+    }
 }
 
 /// A real number, kept as the exact text it was written with.
