@@ -9,8 +9,9 @@ use crate::pades::DocMdpPermissions;
 use crate::pdf::object::same_object;
 use crate::pdf::{Dict, Document, ObjRef, Object, Source};
 
-/// Catalog entries that signing and long-term validation may add or change.
-const CATALOG_KEYS: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions"];
+/// Catalog entries that signing and long-term validation may add or change. Writers commonly
+/// refresh the XMP metadata (modification date, producer) and raise /Version when they sign.
+const CATALOG_KEYS: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions", b"Metadata", b"Version"];
 /// Form-dictionary entries that signing may add or change.
 const ACROFORM_KEYS: &[&[u8]] = &[b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"];
 /// Entries a signature field may gain when it is filled.
@@ -83,6 +84,9 @@ impl<S: Source> RevisionPair<'_, S> {
         }
         if no_changes {
             return Ok(Some(format!("object {r} changed, but the certification permits no changes")));
+        }
+        if self.is_metadata(r, &old)? {
+            return Ok(None);
         }
         if let (Some(old_d), Some(new_d)) = (old.as_dict(), new.as_dict()) {
             if old_d.name(b"Type") == Some(b"Page") {
@@ -195,6 +199,20 @@ impl<S: Source> RevisionPair<'_, S> {
             }
         }
         Ok(false)
+    }
+
+    /// The document information dictionary or an XMP metadata stream: descriptive data that
+    /// writers refresh on every save and that no viewer renders as page content.
+    fn is_metadata(&self, r: ObjRef, old: &Object) -> Result<bool> {
+        if let Object::Stream(s) = old {
+            if s.dict.name(b"Type") == Some(b"Metadata") && s.dict.name(b"Subtype") == Some(b"XML") {
+                return Ok(true);
+            }
+        }
+        let info = |revision: usize| {
+            self.doc.revisions().get(revision).and_then(|rev| rev.trailer.reference(b"Info"))
+        };
+        Ok(info(self.before) == Some(r) || info(self.after) == Some(r))
     }
 
     fn is_acroform(&self, r: ObjRef) -> Result<bool> {

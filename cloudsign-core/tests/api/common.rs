@@ -8,33 +8,33 @@ use cloudsign_core::x509::TrustStore;
 use cloudsign_core::{ValidationReport, Validator};
 
 /// The repository's `testdata` folder.
-pub fn testdata() -> PathBuf {
+pub(crate) fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
 }
 
 /// The test PKI, generated once per test binary, with its files written to a folder.
-pub struct Pki {
-    pub pki: TestPki,
-    pub dir: tempfile::TempDir,
+pub(crate) struct Pki {
+    pub(crate) pki: TestPki,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Pki {
-    pub fn root_pem(&self) -> PathBuf {
+    pub(crate) fn root_pem(&self) -> PathBuf {
         self.dir.path().join("root.pem")
     }
 
-    pub fn trust(&self) -> TrustStore {
+    pub(crate) fn trust(&self) -> TrustStore {
         let mut store = TrustStore::new();
         store.add(self.pki.root.certificate.clone());
         store
     }
 
-    pub fn validate(&self, pdf: &[u8]) -> ValidationReport {
+    pub(crate) fn validate(&self, pdf: &[u8]) -> ValidationReport {
         Validator::new(self.trust()).validate_pdf(pdf).expect("a report")
     }
 }
 
-pub fn pki() -> &'static Pki {
+pub(crate) fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let pki = TestPki::generate().expect("test PKI");
@@ -45,7 +45,7 @@ pub fn pki() -> &'static Pki {
 }
 
 /// Every PDF of the committed corpus, sorted by name.
-pub fn corpus() -> Vec<PathBuf> {
+pub(crate) fn corpus() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(testdata().join("corpus"))
         .expect("testdata/corpus")
         .map(|e| e.expect("dir entry").path())
@@ -57,7 +57,7 @@ pub fn corpus() -> Vec<PathBuf> {
 }
 
 /// Writes `bytes` to a new file in a fresh temp dir (kept alive by the returned guard).
-pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write temp file");
@@ -66,6 +66,6 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
 
 /// Asserts that every signature of `report` passed, printing the report otherwise.
 #[track_caller]
-pub fn assert_all_passed(report: &ValidationReport, what: &str) {
+pub(crate) fn assert_all_passed(report: &ValidationReport, what: &str) {
     assert!(report.passed(), "{what}: expected every signature to pass:\n{}", report.to_json());
 }

@@ -85,8 +85,9 @@ fn an_appended_update_that_changes_page_content_fails() {
     let page = doc.pages().unwrap()[0];
     let page_dict = doc.get(page).unwrap().unwrap();
     let contents = page_dict.as_dict().unwrap().reference(b"Contents").expect("contents reference");
-    let evil = "<</Length 44>>\nstream\nBT /F1 24 Tf 72 700 Td (Pay 1000000) Tj ET\nendstream";
-    let tampered = append_update(&signed, contents.num, evil);
+    let content = "BT /F1 24 Tf 72 700 Td (Pay 1000000) Tj ET";
+    let evil = format!("<</Length {}>>\nstream\n{content}\nendstream", content.len());
+    let tampered = append_update(&signed, contents.num, &evil);
     let report = pki().validate(&tampered);
     let sig = &report.signatures[0];
     assert_eq!(sig.coverage, Coverage::EntireRevision);
