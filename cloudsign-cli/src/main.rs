@@ -13,7 +13,11 @@ use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
 mod report_text;
 
 #[derive(Parser)]
-#[command(name = "cloudsign", version, about = "Sign and verify PDF contracts (PAdES)")]
+#[command(
+    name = "cloudsign",
+    version,
+    about = "Sign and verify PDF contracts (PAdES)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,7 +34,7 @@ enum Command {
         password: String,
     },
     /// Sign a PDF (PAdES baseline) by incremental update.
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Verify every signature of a PDF. Exit 0: all pass; 1: any fails or is indeterminate;
     /// 2: the input cannot be judged.
     Verify {
@@ -110,7 +114,9 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 fn testpki(dir: &Path, password: &str) -> Result<(), String> {
     let pki = TestPki::generate().map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let files = pki.write_to_dir(dir, password).map_err(|e| format!("cannot write the PKI: {e}"))?;
+    let files = pki
+        .write_to_dir(dir, password)
+        .map_err(|e| format!("cannot write the PKI: {e}"))?;
     for f in files {
         println!("{}", f.display());
     }
@@ -119,15 +125,21 @@ fn testpki(dir: &Path, password: &str) -> Result<(), String> {
 
 fn load_signer(args: &SignArgs) -> Result<LocalSigner, String> {
     match (&args.p12, &args.key, &args.cert) {
-        (Some(p12), None, None) => {
-            LocalSigner::from_pkcs12(&read(p12)?, &args.password).map_err(|e| format!("{}: {e}", p12.display()))
-        }
+        (Some(p12), None, None) => LocalSigner::from_pkcs12(&read(p12)?, &args.password)
+            .map_err(|e| format!("{}: {e}", p12.display())),
         (None, Some(key), Some(cert)) => {
-            let mut chain = vec![Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?];
+            let mut chain = vec![
+                Certificate::from_pem(&read(cert)?)
+                    .map_err(|e| format!("{}: {e}", cert.display()))?,
+            ];
             if let Some(extra) = &args.chain {
-                chain.extend(parse_pem_chain(&read(extra)?).map_err(|e| format!("{}: {e}", extra.display()))?);
+                chain.extend(
+                    parse_pem_chain(&read(extra)?)
+                        .map_err(|e| format!("{}: {e}", extra.display()))?,
+                );
             }
-            LocalSigner::from_pkcs8_pem(&read(key)?, chain).map_err(|e| format!("{}: {e}", key.display()))
+            LocalSigner::from_pkcs8_pem(&read(key)?, chain)
+                .map_err(|e| format!("{}: {e}", key.display()))
         }
         _ => Err("give either --p12 FILE or --key KEY.pem --cert CERT.pem".to_owned()),
     }
@@ -166,7 +178,9 @@ fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
 
 fn verify(input: &Path, trust: &[PathBuf], json: bool) -> ExitCode {
     let report = trust_store(trust).and_then(|store| {
-        Validator::new(store).validate_file(input).map_err(|e| format!("cannot verify {}: {e}", input.display()))
+        Validator::new(store)
+            .validate_file(input)
+            .map_err(|e| format!("cannot verify {}: {e}", input.display()))
     });
     match report {
         Ok(report) => {
@@ -185,7 +199,11 @@ fn verify(input: &Path, trust: &[PathBuf], json: bool) -> ExitCode {
 }
 
 fn exit_code(report: &ValidationReport) -> ExitCode {
-    if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn demo() -> Result<(), String> {
@@ -196,20 +214,38 @@ fn demo() -> Result<(), String> {
     pki.write_to_dir(&dir, "test").map_err(|e| e.to_string())?;
     let contract = dir.join("contract.pdf");
     std::fs::write(&contract, samples::contract_pdf()).map_err(|e| e.to_string())?;
-    println!("2. Signing {} as {}", contract.display(), pki.signer_rsa.certificate.subject());
+    println!(
+        "2. Signing {} as {}",
+        contract.display(),
+        pki.signer_rsa.certificate.subject()
+    );
     let signer = pki.signer_rsa.signer().map_err(|e| e.to_string())?;
     let signed = dir.join("contract-signed.pdf");
     PdfSigner::new(&signer)
-        .options(SignatureOptions::new().reason("I agree to the terms of this contract").location("cloudsign demo"))
+        .options(
+            SignatureOptions::new()
+                .reason("I agree to the terms of this contract")
+                .location("cloudsign demo"),
+        )
         .sign_file(&contract, &signed)
         .map_err(|e| e.to_string())?;
     println!("3. Verifying {} against the test root\n", signed.display());
     let mut store = TrustStore::new();
-    store.add(pki.root.certificate.clone());
-    let report = Validator::new(store).validate_file(&signed).map_err(|e| e.to_string())?;
+    store.add(pki.root.certificate);
+    let report = Validator::new(store)
+        .validate_file(&signed)
+        .map_err(|e| e.to_string())?;
     print!("{}", report_text::render(&report));
-    if report.signatures.iter().all(|s| s.indication == Indication::Passed) && report.passed() {
-        println!("\nThe demo signature is valid. Files are in {}", dir.display());
+    if report
+        .signatures
+        .iter()
+        .all(|s| s.indication == Indication::Passed)
+        && report.passed()
+    {
+        println!(
+            "\nThe demo signature is valid. Files are in {}",
+            dir.display()
+        );
         Ok(())
     } else {
         Err("the demo signature did not validate".to_owned())

@@ -7,7 +7,13 @@ use cloudsign_core::validate::ValidationReport;
 /// Renders `report` for a terminal.
 pub(crate) fn render(report: &ValidationReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} signature(s), {} revision(s), {} bytes", report.signatures.len(), report.revisions, report.file_size);
+    let _ = writeln!(
+        out,
+        "{} signature(s), {} revision(s), {} bytes",
+        report.signatures.len(),
+        report.revisions,
+        report.file_size
+    );
     for finding in &report.findings {
         let _ = writeln!(out, "  ! {finding}");
     }
@@ -16,16 +22,33 @@ pub(crate) fn render(report: &ValidationReport) -> String {
             Some(sub) => format!("{:?} ({:?})", sig.indication, sub),
             None => format!("{:?}", sig.indication),
         };
-        let _ = writeln!(out, "\nSignature {} in field {:?}: {}", i + 1, sig.field, verdict.to_uppercase());
+        let _ = writeln!(
+            out,
+            "\nSignature {} in field {:?}: {}",
+            i + 1,
+            sig.field,
+            verdict.to_uppercase()
+        );
         if let Some(signer) = &sig.signer {
             let _ = writeln!(out, "  signer:     {}", signer.subject);
         }
         if let Some(level) = &sig.level {
             let _ = writeln!(out, "  level:      PAdES {level}");
         }
-        let _ = writeln!(out, "  coverage:   {:?}, revision {}", sig.coverage, sig.revision.map_or("?".into(), |r| r.to_string()));
+        let _ = writeln!(
+            out,
+            "  coverage:   {:?}, revision {}",
+            sig.coverage,
+            sig.revision.map_or("?".into(), |r| r.to_string())
+        );
         let i = &sig.integrity;
-        let _ = writeln!(out, "  integrity:  byte range {}, digest {}, signature {}", ok(i.byte_range_ok), ok(i.digest_ok), ok(i.signature_ok));
+        let _ = writeln!(
+            out,
+            "  integrity:  byte range {}, digest {}, signature {}",
+            ok(i.byte_range_ok),
+            ok(i.digest_ok),
+            ok(i.signature_ok)
+        );
         if !sig.chain.is_empty() {
             let names: Vec<&str> = sig.chain.iter().map(|c| c.subject.as_str()).collect();
             let _ = writeln!(out, "  chain:      {}", names.join(" <- "));
@@ -33,7 +56,11 @@ pub(crate) fn render(report: &ValidationReport) -> String {
         if let Some(t) = &sig.claimed_signing_time {
             let _ = writeln!(out, "  claimed at: {t} (not proof of time)");
         }
-        let _ = writeln!(out, "  changes:    {:?} after signing ({} later revision(s))", sig.modifications.level, sig.modifications.later_revisions);
+        let _ = writeln!(
+            out,
+            "  changes:    {:?} after signing ({} later revision(s))",
+            sig.modifications.level, sig.modifications.later_revisions
+        );
         for finding in &sig.findings {
             let _ = writeln!(out, "  - {finding}");
         }

@@ -48,7 +48,11 @@ pub struct Validator {
 impl Validator {
     /// A validator that trusts the anchors in `trust`, validating at the current time.
     pub fn new(trust: TrustStore) -> Self {
-        Self { trust, at: None, limits: Limits::default() }
+        Self {
+            trust,
+            at: None,
+            limits: Limits::default(),
+        }
     }
 
     /// Validate as of `time` instead of now.
@@ -97,15 +101,29 @@ impl Validator {
                 span.start
             ));
         }
-        let fields: Vec<_> = form::fields(&doc)?.into_iter().filter(form::FieldInfo::is_signature).collect();
-        let signed: Vec<_> = fields.iter().filter_map(|f| f.value_ref().map(|v| (f.name.clone(), v))).collect();
+        let fields: Vec<_> = form::fields(&doc)?
+            .into_iter()
+            .filter(form::FieldInfo::is_signature)
+            .collect();
+        let signed: Vec<_> = fields
+            .iter()
+            .filter_map(|f| f.value_ref().map(|v| (f.name.clone(), v)))
+            .collect();
         if signed.len() > self.limits.max_signatures {
-            return Err(LimitExceeded::Signatures { limit: self.limits.max_signatures }.into());
+            return Err(LimitExceeded::Signatures {
+                limit: self.limits.max_signatures,
+            }
+            .into());
         }
         if signed.is_empty() {
             findings.push("the document has no signatures".to_owned());
         }
-        let context = signature::Context { doc: &doc, trust: &self.trust, at, limits: &self.limits };
+        let context = signature::Context {
+            doc: &doc,
+            trust: &self.trust,
+            at,
+            limits: &self.limits,
+        };
         let signatures = signed
             .iter()
             .map(|(name, sig_ref)| context.check(name, *sig_ref))

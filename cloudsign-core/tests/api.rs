@@ -1,15 +1,17 @@
 //! Integration tests of the public API: one binary, one module per concern.
 
+// Test helpers fail loudly: a panic is how a test reports a broken precondition.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/oracles.rs"]
-#[allow(dead_code)]
 mod oracles;
 
 #[path = "api/common.rs"]
 mod common;
-#[path = "api/interop.rs"]
-mod interop;
 #[path = "api/fuzz_replay.rs"]
 mod fuzz_replay;
+#[path = "api/interop.rs"]
+mod interop;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/verification.rs"]

@@ -3,8 +3,10 @@
 //! (and, where trust is judged, reject the wrong trust root). An oracle that cannot fail is
 //! worthless, so these tests prove that ours can.
 
+// Test helpers fail loudly: a panic is how a test reports a broken precondition.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 // The fixture helpers below run only inside tests; a missing fixture should abort loudly.
-#![allow(clippy::expect_used)]
 
 #[path = "support/oracles.rs"]
 mod oracles;

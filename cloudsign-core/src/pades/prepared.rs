@@ -85,7 +85,17 @@ impl PreparedSignature {
         chain: Vec<Vec<u8>>,
         max_signature_len: usize,
     ) -> Self {
-        Self { format: FORMAT, update, base_len, contents, byte_range, document_digest, tbs, chain, max_signature_len }
+        Self {
+            format: FORMAT,
+            update,
+            base_len,
+            contents,
+            byte_range,
+            document_digest,
+            tbs,
+            chain,
+            max_signature_len,
+        }
     }
 
     /// What the signer must sign: the DER signed attributes and their digest.
@@ -114,14 +124,23 @@ impl PreparedSignature {
     /// # Errors
     /// [`SigningError::InvalidPreparedState`] for anything that is not such a state.
     pub fn from_json(json: &str) -> Result<Self> {
-        let state: Self =
-            serde_json::from_str(json).map_err(|e| SigningError::InvalidPreparedState(e.to_string()))?;
+        let state: Self = serde_json::from_str(json)
+            .map_err(|e| SigningError::InvalidPreparedState(e.to_string()))?;
         if state.format != FORMAT {
-            return Err(SigningError::InvalidPreparedState(format!("format {}", state.format)).into());
+            return Err(
+                SigningError::InvalidPreparedState(format!("format {}", state.format)).into(),
+            );
         }
-        let covered = state.contents.offset.checked_sub(1).and_then(|s| s.checked_sub(state.base_len));
+        let covered = state
+            .contents
+            .offset
+            .checked_sub(1)
+            .and_then(|s| s.checked_sub(state.base_len));
         if covered.is_none_or(|rel| rel >= state.update.len() as u64) {
-            return Err(SigningError::InvalidPreparedState("placeholder outside the update".into()).into());
+            return Err(SigningError::InvalidPreparedState(
+                "placeholder outside the update".into(),
+            )
+            .into());
         }
         Ok(state)
     }
@@ -134,20 +153,43 @@ impl PreparedSignature {
     /// certificate error.
     pub fn finish(self, signature: &[u8]) -> Result<SignedUpdate> {
         if signature.len() > self.max_signature_len {
-            return Err(SigningError::SignatureTooLong { len: signature.len(), max: self.max_signature_len }.into());
+            return Err(SigningError::SignatureTooLong {
+                len: signature.len(),
+                max: self.max_signature_len,
+            }
+            .into());
         }
-        let chain = self.chain.iter().map(|der| Certificate::from_der(der)).collect::<Result<Vec<_>, _>>()?;
-        let cms = cms::assemble_signed_data(self.tbs.message(), signature, self.tbs.algorithm(), &chain, &[])?;
+        let chain = self
+            .chain
+            .iter()
+            .map(|der| Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cms = cms::assemble_signed_data(
+            self.tbs.message(),
+            signature,
+            self.tbs.algorithm(),
+            &chain,
+            &[],
+        )?;
         let hex = hex::encode_upper(&cms);
         let mut bytes = self.update;
-        if !patch_placeholder(&mut bytes, self.base_len, self.contents, hex.as_bytes(), b'0') {
+        if !patch_placeholder(
+            &mut bytes,
+            self.base_len,
+            self.contents,
+            hex.as_bytes(),
+            b'0',
+        ) {
             return Err(SigningError::PlaceholderTooSmall {
                 needed: cms.len(),
                 reserved: usize::try_from(self.contents.len / 2).unwrap_or(0),
             }
             .into());
         }
-        Ok(SignedUpdate { base_len: self.base_len, bytes })
+        Ok(SignedUpdate {
+            base_len: self.base_len,
+            bytes,
+        })
     }
 
     /// Completes the signature and returns the whole signed document, after checking that
@@ -162,13 +204,22 @@ impl PreparedSignature {
         let mut hasher = Hasher::new(self.tbs.algorithm().digest());
         hasher.update(original);
         let [_, gap_start, gap_end, _] = self.byte_range;
-        let rel = |abs: u64| usize::try_from(abs.saturating_sub(self.base_len)).unwrap_or(usize::MAX);
-        match (self.update.get(..rel(gap_start)), self.update.get(rel(gap_end)..)) {
+        let rel =
+            |abs: u64| usize::try_from(abs.saturating_sub(self.base_len)).unwrap_or(usize::MAX);
+        match (
+            self.update.get(..rel(gap_start)),
+            self.update.get(rel(gap_end)..),
+        ) {
             (Some(head), Some(tail)) => {
                 hasher.update(head);
                 hasher.update(tail);
             }
-            _ => return Err(SigningError::InvalidPreparedState("byte range outside the update".into()).into()),
+            _ => {
+                return Err(SigningError::InvalidPreparedState(
+                    "byte range outside the update".into(),
+                )
+                .into());
+            }
         }
         if hasher.finalize() != self.document_digest {
             return Err(SigningError::DocumentMismatch.into());
@@ -197,8 +248,13 @@ mod hex_list {
         s.collect_seq(v.iter().map(hex::encode))
     }
 
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<Vec<u8>>, D::Error> {
         let texts: Vec<String> = serde::Deserialize::deserialize(d)?;
-        texts.iter().map(|t| hex::decode(t).map_err(serde::de::Error::custom)).collect()
+        texts
+            .iter()
+            .map(|t| hex::decode(t).map_err(serde::de::Error::custom))
+            .collect()
     }
 }

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::pdf::form::{self, SignatureFieldRequest};
 use crate::pdf::{
-    Dict, Document, IncrementalWriter, Object, Placeholder, PdfString, Source, XrefKind, XrefStyle,
+    Dict, Document, IncrementalWriter, Object, PdfString, Placeholder, Source, XrefKind, XrefStyle,
     patch_placeholder,
 };
 use crate::signer::{Signer, ToBeSigned};
@@ -21,7 +21,7 @@ use crate::time::UnixTime;
 
 /// Width reserved for the three ByteRange numbers after the leading 0: three u64 values of up
 /// to 20 digits and two separating spaces.
-const BYTE_RANGE_WIDTH: u64 = 62;
+const BYTE_RANGE_WIDTH: usize = 62;
 /// Slack added to the size estimate of the CMS, for encodings that vary by a few bytes.
 const CONTENTS_SLACK: usize = 64;
 
@@ -215,7 +215,9 @@ impl<'a> PdfSigner<'a> {
             return Err(SigningError::NoCertificate.into());
         }
         let existing = form::fields(doc)?;
-        let signed_before = existing.iter().any(|f| f.is_signature() && f.value_ref().is_some());
+        let signed_before = existing
+            .iter()
+            .any(|f| f.is_signature() && f.value_ref().is_some());
         if self.options.certify.is_some() && signed_before {
             return Err(SigningError::CertificationNotFirst.into());
         }
@@ -231,10 +233,9 @@ impl<'a> PdfSigner<'a> {
         ) + CONTENTS_SLACK;
 
         let base_len = doc.len();
-        let last = doc
-            .revisions()
-            .last()
-            .ok_or(crate::pdf::PdfError::new(crate::pdf::PdfErrorKind::MissingStartxref))?;
+        let last = doc.revisions().last().ok_or(crate::pdf::PdfError::new(
+            crate::pdf::PdfErrorKind::MissingStartxref,
+        ))?;
         let style = match last.xref_kind {
             XrefKind::Stream => XrefStyle::Stream,
             _ => XrefStyle::Table,
@@ -245,14 +246,24 @@ impl<'a> PdfSigner<'a> {
                 carried.set(key.to_vec(), v.clone());
             }
         }
-        let size_from_trailer = doc.trailer().integer(b"Size").and_then(|s| u32::try_from(s).ok()).unwrap_or(0);
+        let size_from_trailer = doc
+            .trailer()
+            .integer(b"Size")
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
         let next_number = size_from_trailer.max(doc.max_object_number().saturating_add(1));
         let ends_with_eol = {
             let tail = doc.read_range(base_len.saturating_sub(1), base_len)?;
             matches!(tail.last(), Some(b'\n' | b'\r'))
         };
-        let mut writer =
-            IncrementalWriter::new(base_len, ends_with_eol, last.xref_offset, style, next_number, carried);
+        let mut writer = IncrementalWriter::new(
+            base_len,
+            ends_with_eol,
+            last.xref_offset,
+            style,
+            next_number,
+            carried,
+        );
 
         let sig_ref = writer.allocate();
         let (body, byte_range_rel, contents_rel) = self.signature_dictionary(reserved);
@@ -279,7 +290,9 @@ impl<'a> PdfSigner<'a> {
         let body_at = *written
             .body_offsets
             .get(&sig_ref)
-            .ok_or(crate::pdf::PdfError::new(crate::pdf::PdfErrorKind::Syntax("writer lost the signature")))?;
+            .ok_or(crate::pdf::PdfError::new(crate::pdf::PdfErrorKind::Syntax(
+                "writer lost the signature",
+            )))?;
 
         // `<` of /Contents is the first excluded byte; the byte after `>` the first included.
         let gap_start = body_at + contents_rel;
@@ -287,12 +300,33 @@ impl<'a> PdfSigner<'a> {
         let byte_range = [0, gap_start, gap_end, written.end - gap_end];
         let mut update = written.bytes;
         let value = format!("{} {} {}", byte_range[1], byte_range[2], byte_range[3]);
-        let byte_range_slot = Placeholder { offset: body_at + byte_range_rel, len: BYTE_RANGE_WIDTH };
-        if !patch_placeholder(&mut update, base_len, byte_range_slot, value.as_bytes(), b' ') {
-            return Err(SigningError::PlaceholderTooSmall { needed: value.len(), reserved: 62 }.into());
+        let byte_range_slot = Placeholder {
+            offset: body_at + byte_range_rel,
+            len: BYTE_RANGE_WIDTH as u64,
+        };
+        if !patch_placeholder(
+            &mut update,
+            base_len,
+            byte_range_slot,
+            value.as_bytes(),
+            b' ',
+        ) {
+            return Err(SigningError::PlaceholderTooSmall {
+                needed: value.len(),
+                reserved: BYTE_RANGE_WIDTH,
+            }
+            .into());
         }
-        let contents = Placeholder { offset: gap_start + 1, len: 2 * reserved as u64 };
-        Ok(Draft { update, base_len, contents, byte_range })
+        let contents = Placeholder {
+            offset: gap_start + 1,
+            len: 2 * reserved as u64,
+        };
+        Ok(Draft {
+            update,
+            base_len,
+            contents,
+            byte_range,
+        })
     }
 
     /// The signature dictionary with its placeholders, and the offsets (relative to the body)
@@ -302,10 +336,20 @@ impl<'a> PdfSigner<'a> {
         let mut dict = Dict::new();
         dict.set(b"Type".to_vec(), Object::name(b"Sig".to_vec()));
         dict.set(b"Filter".to_vec(), Object::name(b"Adobe.PPKLite".to_vec()));
-        dict.set(b"SubFilter".to_vec(), Object::name(b"ETSI.CAdES.detached".to_vec()));
+        dict.set(
+            b"SubFilter".to_vec(),
+            Object::name(b"ETSI.CAdES.detached".to_vec()),
+        );
         let time = o.signing_time.unwrap_or_else(UnixTime::now);
-        dict.set(b"M".to_vec(), PdfString::literal(time.to_pdf_date().into_bytes()));
-        for (key, value) in [(&b"Reason"[..], &o.reason), (b"Location", &o.location), (b"ContactInfo", &o.contact_info)] {
+        dict.set(
+            b"M".to_vec(),
+            PdfString::literal(time.to_pdf_date().into_bytes()),
+        );
+        for (key, value) in [
+            (&b"Reason"[..], &o.reason),
+            (b"Location", &o.location),
+            (b"ContactInfo", &o.contact_info),
+        ] {
             if let Some(text) = value {
                 dict.set(key.to_vec(), PdfString::text(text));
             }
@@ -317,16 +361,22 @@ impl<'a> PdfSigner<'a> {
             params.set(b"V".to_vec(), Object::name(b"1.2".to_vec()));
             let mut reference = Dict::new();
             reference.set(b"Type".to_vec(), Object::name(b"SigRef".to_vec()));
-            reference.set(b"TransformMethod".to_vec(), Object::name(b"DocMDP".to_vec()));
+            reference.set(
+                b"TransformMethod".to_vec(),
+                Object::name(b"DocMDP".to_vec()),
+            );
             reference.set(b"TransformParams".to_vec(), params);
-            dict.set(b"Reference".to_vec(), Object::Array(vec![Object::Dict(reference)]));
+            dict.set(
+                b"Reference".to_vec(),
+                Object::Array(vec![Object::Dict(reference)]),
+            );
         }
         let mut body = Object::Dict(dict).to_bytes();
         // Reopen the dictionary to append the two placeholder entries.
         body.truncate(body.len() - 2);
         body.extend_from_slice(b"/ByteRange [0 ");
         let byte_range_rel = body.len() as u64;
-        body.extend(std::iter::repeat_n(b' ', BYTE_RANGE_WIDTH as usize));
+        body.extend(std::iter::repeat_n(b' ', BYTE_RANGE_WIDTH));
         body.extend_from_slice(b"]/Contents ");
         let contents_rel = body.len() as u64;
         body.push(b'<');
@@ -337,7 +387,9 @@ impl<'a> PdfSigner<'a> {
 }
 
 /// The DocMDP permissions of the document's certification signature, if it has one.
-pub(crate) fn certification_level<S: Source>(doc: &Document<S>) -> Result<Option<DocMdpPermissions>> {
+pub(crate) fn certification_level<S: Source>(
+    doc: &Document<S>,
+) -> Result<Option<DocMdpPermissions>> {
     let catalog = doc.catalog()?;
     let Some(perms) = catalog.get(b"Perms") else {
         return Ok(None);
@@ -361,7 +413,9 @@ pub(crate) fn docmdp_of_signature(
 ) -> Option<DocMdpPermissions> {
     let references = resolve(sig.get(b"Reference")?).ok()?;
     for item in references.as_array()? {
-        let Ok(Object::Dict(r)) = resolve(item) else { continue };
+        let Ok(Object::Dict(r)) = resolve(item) else {
+            continue;
+        };
         if r.name(b"TransformMethod") != Some(b"DocMDP") {
             continue;
         }
@@ -386,7 +440,12 @@ fn hash_update(draft: &Draft, hasher: &mut Hasher) {
 }
 
 /// Reads `[0, len)` of `source` once, hashing it and optionally copying it to `out`.
-fn copy_and_hash<S: Source>(source: &S, len: u64, hasher: &mut Hasher, out: Option<&mut File>) -> Result<()> {
+fn copy_and_hash<S: Source>(
+    source: &S,
+    len: u64,
+    hasher: &mut Hasher,
+    out: Option<&mut File>,
+) -> Result<()> {
     match out {
         None => hash_source_range(source, 0, len, hasher)?,
         Some(out) => {
@@ -408,6 +467,9 @@ fn copy_and_hash<S: Source>(source: &S, len: u64, hasher: &mut Hasher, out: Opti
 fn temporary_path_beside(output: &Path) -> PathBuf {
     let mut random = [0u8; 8];
     crate::crypto::random_bytes(&mut random);
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     output.with_file_name(format!(".{name}.{}.tmp", hex::encode(random)))
 }

@@ -79,12 +79,18 @@ pub fn fields_with(
         .collect();
     while let Some((r, parent, inherited_ft, depth)) = stack.pop() {
         if depth > MAX_FIELD_DEPTH || !seen.insert(r) {
-            return Err(PdfError::new(PdfErrorKind::Syntax("form field tree loops or is too deep")).into());
+            return Err(PdfError::new(PdfErrorKind::Syntax(
+                "form field tree loops or is too deep",
+            ))
+            .into());
         }
         let Some(Object::Dict(dict)) = get(r)? else {
             continue;
         };
-        let partial = dict.get(b"T").and_then(Object::as_string).map(PdfString::to_text);
+        let partial = dict
+            .get(b"T")
+            .and_then(Object::as_string)
+            .map(PdfString::to_text);
         let name = match (&partial, parent.is_empty()) {
             (Some(p), true) => p.clone(),
             (Some(p), false) => format!("{parent}.{p}"),
@@ -108,7 +114,13 @@ pub fn fields_with(
         }
         if field_kids.is_empty() {
             let value = dict.get(b"V").cloned();
-            out.push(FieldInfo { reference: r, name, field_type, value, dict });
+            out.push(FieldInfo {
+                reference: r,
+                name,
+                field_type,
+                value,
+                dict,
+            });
         } else {
             for kid in field_kids.into_iter().rev() {
                 stack.push((kid, name.clone(), field_type.clone(), depth + 1));
@@ -157,10 +169,12 @@ pub fn add_signature_field<S: Source>(
     writer: &mut IncrementalWriter,
     request: &SignatureFieldRequest,
 ) -> Result<ObjRef> {
-    let catalog_ref = doc
-        .trailer()
-        .reference(b"Root")
-        .ok_or(PdfError::new(PdfErrorKind::UnexpectedType("trailer /Root is not a reference")))?;
+    let catalog_ref =
+        doc.trailer()
+            .reference(b"Root")
+            .ok_or(PdfError::new(PdfErrorKind::UnexpectedType(
+                "trailer /Root is not a reference",
+            )))?;
     let mut catalog = doc.catalog()?;
     let mut catalog_changed = false;
     let existing = fields(doc)?;
@@ -192,7 +206,11 @@ pub fn add_signature_field<S: Source>(
         if !field.is_signature() {
             return Err(PdfError::new(PdfErrorKind::FieldNotSignature(name)).into());
         }
-        if field.value.as_ref().is_some_and(|v| !matches!(v, Object::Null)) {
+        if field
+            .value
+            .as_ref()
+            .is_some_and(|v| !matches!(v, Object::Null))
+        {
             return Err(PdfError::new(PdfErrorKind::FieldAlreadySigned(name)).into());
         }
         let mut dict = field.dict.clone();
@@ -206,9 +224,12 @@ pub fn add_signature_field<S: Source>(
         field.reference
     } else {
         let pages = doc.pages()?;
-        let page_ref = *pages
-            .get(request.page_index)
-            .ok_or(PdfError::new(PdfErrorKind::Unsupported("the requested page does not exist")))?;
+        let page_ref =
+            *pages
+                .get(request.page_index)
+                .ok_or(PdfError::new(PdfErrorKind::Unsupported(
+                    "the requested page does not exist",
+                )))?;
         let field_ref = writer.allocate();
         let mut widget = Dict::new();
         widget.set(b"Type".to_vec(), Object::name(b"Annot".to_vec()));
@@ -218,7 +239,11 @@ pub fn add_signature_field<S: Source>(
         widget.set(b"V".to_vec(), request.value);
         // Print + Locked: shown when printed, not movable in viewers.
         widget.set(b"F".to_vec(), Object::Integer(132));
-        let rect = request.rect.iter().map(|v| Object::Real(super::Real::from_f64(*v))).collect();
+        let rect = request
+            .rect
+            .iter()
+            .map(|v| Object::Real(super::Real::from_f64(*v)))
+            .collect();
         widget.set(b"Rect".to_vec(), Object::Array(rect));
         widget.set(b"P".to_vec(), page_ref);
         if let Some(ap) = request.appearance {
@@ -228,9 +253,10 @@ pub fn add_signature_field<S: Source>(
         }
         writer.add(field_ref, Object::Dict(widget));
 
-        let mut page = match doc.get(page_ref)? {
-            Some(Object::Dict(d)) => d,
-            _ => return Err(PdfError::new(PdfErrorKind::UnexpectedType("page is not a dictionary")).into()),
+        let Some(Object::Dict(mut page)) = doc.get(page_ref)? else {
+            return Err(
+                PdfError::new(PdfErrorKind::UnexpectedType("page is not a dictionary")).into(),
+            );
         };
         match page.get(b"Annots").cloned() {
             Some(Object::Reference(annots_ref)) => {
@@ -247,7 +273,10 @@ pub fn add_signature_field<S: Source>(
                 writer.add(page_ref, Object::Dict(page));
             }
             _ => {
-                page.set(b"Annots".to_vec(), Object::Array(vec![Object::Reference(field_ref)]));
+                page.set(
+                    b"Annots".to_vec(),
+                    Object::Array(vec![Object::Reference(field_ref)]),
+                );
                 writer.add(page_ref, Object::Dict(page));
             }
         }
@@ -265,7 +294,10 @@ pub fn add_signature_field<S: Source>(
                 list.push(Object::Reference(field_ref));
                 acro.set(b"Fields".to_vec(), Object::Array(list));
             }
-            _ => acro.set(b"Fields".to_vec(), Object::Array(vec![Object::Reference(field_ref)])),
+            _ => acro.set(
+                b"Fields".to_vec(),
+                Object::Array(vec![Object::Reference(field_ref)]),
+            ),
         }
         field_ref
     };

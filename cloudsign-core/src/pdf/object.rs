@@ -193,7 +193,9 @@ pub fn same_object(a: &Object, b: &Object) -> bool {
 
 /// [`same_object`] for dictionaries: same keys, same values, order ignored.
 pub fn same_dict(a: &Dict, b: &Dict) -> bool {
-    a.len() == b.len() && a.iter().all(|(k, v)| b.get(k.as_bytes()).is_some_and(|w| same_object(v, w)))
+    a.len() == b.len()
+        && a.iter()
+            .all(|(k, v)| b.get(k.as_bytes()).is_some_and(|w| same_object(v, w)))
 }
 
 /// A dictionary: keys in their original order.

@@ -262,7 +262,7 @@ pub struct Placeholder {
 /// let mut buf = b"[0 ____ ]".to_vec();
 /// let p = Placeholder { offset: 103, len: 5 };
 /// assert!(patch_placeholder(&mut buf, 100, p, b"42", b' '));
-/// assert_eq!(buf, b"[0 42    ]");
+/// assert_eq!(buf, b"[0 42   ]");
 /// ```
 pub fn patch_placeholder(
     buffer: &mut [u8],

@@ -27,7 +27,11 @@ pub(crate) fn analyse<S: Source>(
     let later_revisions = total.saturating_sub(signed_revision + 1);
     let mut disallowed = Vec::new();
     for k in signed_revision + 1..total {
-        let view = RevisionPair { doc, before: k - 1, after: k };
+        let view = RevisionPair {
+            doc,
+            before: k - 1,
+            after: k,
+        };
         for r in doc.changed_objects(k) {
             if let Some(problem) = view.classify(r, certification)? {
                 disallowed.push(format!("revision {k}: {problem}"));
@@ -39,7 +43,11 @@ pub(crate) fn analyse<S: Source>(
         (_, true) => ModificationLevel::SignaturesOnly,
         (_, false) => ModificationLevel::Disallowed,
     };
-    Ok(Modifications { later_revisions, level, disallowed })
+    Ok(Modifications {
+        later_revisions,
+        level,
+        disallowed,
+    })
 }
 
 struct RevisionPair<'d, S: Source> {
@@ -61,11 +69,18 @@ impl<S: Source> RevisionPair<'_, S> {
     }
 
     fn catalog_ref(&self, revision: usize) -> Option<ObjRef> {
-        self.doc.revisions().get(revision).and_then(|rev| rev.trailer.reference(b"Root"))
+        self.doc
+            .revisions()
+            .get(revision)
+            .and_then(|rev| rev.trailer.reference(b"Root"))
     }
 
     /// `None` when the change is one that signing makes; otherwise what is wrong with it.
-    fn classify(&self, r: ObjRef, certification: Option<DocMdpPermissions>) -> Result<Option<String>> {
+    fn classify(
+        &self,
+        r: ObjRef,
+        certification: Option<DocMdpPermissions>,
+    ) -> Result<Option<String>> {
         let old = self.get(r, self.before)?;
         let new = self.get(r, self.after)?;
         let (old, new) = match (old, new) {
@@ -79,11 +94,19 @@ impl<S: Source> RevisionPair<'_, S> {
         }
         let no_changes = certification == Some(DocMdpPermissions::NoChanges);
         if Some(r) == self.catalog_ref(self.before) {
-            let keys: &[&[u8]] = if no_changes { &[b"DSS", b"Extensions"] } else { CATALOG_KEYS };
-            return Ok(self.check_dict_keys(&old, &new, keys, r, "document catalog").err());
+            let keys: &[&[u8]] = if no_changes {
+                &[b"DSS", b"Extensions"]
+            } else {
+                CATALOG_KEYS
+            };
+            return Ok(self
+                .check_dict_keys(&old, &new, keys, r, "document catalog")
+                .err());
         }
         if no_changes {
-            return Ok(Some(format!("object {r} changed, but the certification permits no changes")));
+            return Ok(Some(format!(
+                "object {r} changed, but the certification permits no changes"
+            )));
         }
         if self.is_metadata(r, &old)? {
             return Ok(None);
@@ -95,8 +118,12 @@ impl<S: Source> RevisionPair<'_, S> {
             if self.is_acroform(r)? {
                 return self.check_acroform(old_d, new_d, r);
             }
-            if self.is_signature_field(old_d)? && old_d.get(b"V").is_none_or(|v| matches!(v, Object::Null)) {
-                return Ok(self.check_dict_keys(&old, &new, FILLED_FIELD_KEYS, r, "signature field").err());
+            if self.is_signature_field(old_d)?
+                && old_d.get(b"V").is_none_or(|v| matches!(v, Object::Null))
+            {
+                return Ok(self
+                    .check_dict_keys(&old, &new, FILLED_FIELD_KEYS, r, "signature field")
+                    .err());
             }
         }
         if let (Object::Array(old_a), Object::Array(new_a)) = (&old, &new) {
@@ -105,7 +132,14 @@ impl<S: Source> RevisionPair<'_, S> {
         Ok(Some(format!("object {r} was modified")))
     }
 
-    fn check_dict_keys(&self, old: &Object, new: &Object, allowed: &[&[u8]], r: ObjRef, what: &str) -> Result<(), String> {
+    fn check_dict_keys(
+        &self,
+        old: &Object,
+        new: &Object,
+        allowed: &[&[u8]],
+        r: ObjRef,
+        what: &str,
+    ) -> Result<(), String> {
         let same_data = match (old, new) {
             (Object::Stream(a), Object::Stream(b)) => a.data == b.data,
             (Object::Dict(_), Object::Dict(_)) => true,
@@ -117,14 +151,20 @@ impl<S: Source> RevisionPair<'_, S> {
         let changed = changed_keys(old, new);
         match changed.iter().find(|k| !allowed.contains(&k.as_slice())) {
             None => Ok(()),
-            Some(k) => Err(format!("{what} {r}: /{} changed", String::from_utf8_lossy(k))),
+            Some(k) => Err(format!(
+                "{what} {r}: /{} changed",
+                String::from_utf8_lossy(k)
+            )),
         }
     }
 
     fn check_page(&self, old: &Dict, new: &Dict, r: ObjRef) -> Result<Option<String>> {
         let changed = changed_keys(old, new);
         if changed.iter().any(|k| k.as_slice() != b"Annots") {
-            let keys: Vec<String> = changed.iter().map(|k| format!("/{}", String::from_utf8_lossy(k))).collect();
+            let keys: Vec<String> = changed
+                .iter()
+                .map(|k| format!("/{}", String::from_utf8_lossy(k)))
+                .collect();
             return Ok(Some(format!("page {r} modified ({})", keys.join(", "))));
         }
         let old_annots = match old.get(b"Annots") {
@@ -136,15 +176,23 @@ impl<S: Source> RevisionPair<'_, S> {
             None => Some(Object::Array(Vec::new())),
         };
         match (old_annots, new_annots) {
-            (Some(Object::Array(o)), Some(Object::Array(n))) => self.check_grown_by_signatures(&o, &n, r),
+            (Some(Object::Array(o)), Some(Object::Array(n))) => {
+                self.check_grown_by_signatures(&o, &n, r)
+            }
             _ => Ok(Some(format!("page {r}: annotations replaced"))),
         }
     }
 
     fn check_acroform(&self, old: &Dict, new: &Dict, r: ObjRef) -> Result<Option<String>> {
         let changed = changed_keys(old, new);
-        if let Some(k) = changed.iter().find(|k| !ACROFORM_KEYS.contains(&k.as_slice())) {
-            return Ok(Some(format!("form {r}: /{} changed", String::from_utf8_lossy(k))));
+        if let Some(k) = changed
+            .iter()
+            .find(|k| !ACROFORM_KEYS.contains(&k.as_slice()))
+        {
+            return Ok(Some(format!(
+                "form {r}: /{} changed",
+                String::from_utf8_lossy(k)
+            )));
         }
         let old_fields = match old.get(b"Fields") {
             Some(f) => self.resolve(f, self.before)?,
@@ -155,13 +203,20 @@ impl<S: Source> RevisionPair<'_, S> {
             None => Some(Object::Array(Vec::new())),
         };
         match (old_fields, new_fields) {
-            (Some(Object::Array(o)), Some(Object::Array(n))) => self.check_grown_by_signatures(&o, &n, r),
+            (Some(Object::Array(o)), Some(Object::Array(n))) => {
+                self.check_grown_by_signatures(&o, &n, r)
+            }
             _ => Ok(Some(format!("form {r}: fields replaced"))),
         }
     }
 
     /// An array (annotations, fields) may only keep all it had and gain signature fields.
-    fn check_grown_by_signatures(&self, old: &[Object], new: &[Object], r: ObjRef) -> Result<Option<String>> {
+    fn check_grown_by_signatures(
+        &self,
+        old: &[Object],
+        new: &[Object],
+        r: ObjRef,
+    ) -> Result<Option<String>> {
         for item in old {
             if !new.iter().any(|n| same_object(n, item)) {
                 return Ok(Some(format!("object {r}: an entry was removed")));
@@ -180,7 +235,9 @@ impl<S: Source> RevisionPair<'_, S> {
                 None => false,
             };
             if !is_sig {
-                return Ok(Some(format!("object {r}: an entry other than a signature field was added")));
+                return Ok(Some(format!(
+                    "object {r}: an entry other than a signature field was added"
+                )));
             }
         }
         Ok(None)
@@ -205,19 +262,25 @@ impl<S: Source> RevisionPair<'_, S> {
     /// writers refresh on every save and that no viewer renders as page content.
     fn is_metadata(&self, r: ObjRef, old: &Object) -> Result<bool> {
         if let Object::Stream(s) = old {
-            if s.dict.name(b"Type") == Some(b"Metadata") && s.dict.name(b"Subtype") == Some(b"XML") {
+            if s.dict.name(b"Type") == Some(b"Metadata") && s.dict.name(b"Subtype") == Some(b"XML")
+            {
                 return Ok(true);
             }
         }
         let info = |revision: usize| {
-            self.doc.revisions().get(revision).and_then(|rev| rev.trailer.reference(b"Info"))
+            self.doc
+                .revisions()
+                .get(revision)
+                .and_then(|rev| rev.trailer.reference(b"Info"))
         };
         Ok(info(self.before) == Some(r) || info(self.after) == Some(r))
     }
 
     fn is_acroform(&self, r: ObjRef) -> Result<bool> {
         for revision in [self.before, self.after] {
-            let Some(cat_ref) = self.catalog_ref(revision) else { continue };
+            let Some(cat_ref) = self.catalog_ref(revision) else {
+                continue;
+            };
             if let Some(Object::Dict(cat)) = self.get(cat_ref, revision)? {
                 if cat.reference(b"AcroForm") == Some(r) {
                     return Ok(true);

@@ -53,7 +53,11 @@ impl<S: Source> Context<'_, S> {
             validation_time: time_text(self.at),
             claimed_signing_time: None,
             certification: None,
-            modifications: Modifications { later_revisions: 0, level: ModificationLevel::None, disallowed: Vec::new() },
+            modifications: Modifications {
+                later_revisions: 0,
+                level: ModificationLevel::None,
+                disallowed: Vec::new(),
+            },
             findings: Vec::new(),
         };
         let mut verdict = Verdict(None);
@@ -71,44 +75,65 @@ impl<S: Source> Context<'_, S> {
         Ok(report)
     }
 
-    fn check_into(&self, sig_ref: ObjRef, report: &mut SignatureReport, verdict: &mut Verdict) -> Result<()> {
+    fn check_into(
+        &self,
+        sig_ref: ObjRef,
+        report: &mut SignatureReport,
+        verdict: &mut Verdict,
+    ) -> Result<()> {
         let doc = self.doc;
         let Some(Object::Dict(newest)) = doc.get(sig_ref)? else {
-            report.findings.push(format!("the signature value {sig_ref} is not a dictionary"));
+            report
+                .findings
+                .push(format!("the signature value {sig_ref} is not a dictionary"));
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
             return Ok(());
         };
         let Some(byte_range) = byte_range_of(&newest, doc)? else {
-            report.findings.push("/ByteRange is missing or not four non-negative integers".into());
+            report
+                .findings
+                .push("/ByteRange is missing or not four non-negative integers".into());
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
             return Ok(());
         };
         report.byte_range = Some(byte_range);
         let [a, b, c, d] = byte_range;
         let covered_end = c.checked_add(d);
-        let revision = doc.revisions().iter().position(|r| Some(r.end) == covered_end);
+        let revision = doc
+            .revisions()
+            .iter()
+            .position(|r| Some(r.end) == covered_end);
         let Some(revision) = revision else {
-            report.findings.push("the signed range does not end at the end of a revision".into());
+            report
+                .findings
+                .push("the signed range does not end at the end of a revision".into());
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
             return Ok(());
         };
         report.revision = Some(revision);
-        report.coverage = if covered_end == Some(doc.len()) { Coverage::EntireFile } else { Coverage::EntireRevision };
+        report.coverage = if covered_end == Some(doc.len()) {
+            Coverage::EntireFile
+        } else {
+            Coverage::EntireRevision
+        };
 
         // Judge the dictionary as it was when signed; a later redefinition is a modification.
-        let sig = match doc.get_in_revision(sig_ref, revision)? {
-            Some(Object::Dict(d)) => d,
-            _ => {
-                report.findings.push("the signature dictionary is not part of the signed revision".into());
-                verdict.fail(Indication::Failed, SubIndication::FormatFailure);
-                return Ok(());
-            }
+        let Some(Object::Dict(sig)) = doc.get_in_revision(sig_ref, revision)? else {
+            report
+                .findings
+                .push("the signature dictionary is not part of the signed revision".into());
+            verdict.fail(Indication::Failed, SubIndication::FormatFailure);
+            return Ok(());
         };
-        if !same_object(&Object::Dict(sig.clone()), &Object::Dict(newest.clone())) {
-            report.findings.push("the signature dictionary was redefined after signing".into());
+        if !same_object(&Object::Dict(sig.clone()), &Object::Dict(newest)) {
+            report
+                .findings
+                .push("the signature dictionary was redefined after signing".into());
             verdict.fail(Indication::Failed, SubIndication::DisallowedModification);
         }
-        report.sub_filter = sig.name(b"SubFilter").map(|s| String::from_utf8_lossy(s).into_owned());
+        report.sub_filter = sig
+            .name(b"SubFilter")
+            .map(|s| String::from_utf8_lossy(s).into_owned());
         report.claimed_signing_time = sig
             .get(b"M")
             .and_then(Object::as_string)
@@ -121,10 +146,14 @@ impl<S: Source> Context<'_, S> {
             Some(s) => {
                 let span_ok = s.span.is_some_and(|span| span.start == b && span.end == c);
                 if !span_ok {
-                    report.findings.push("the /ByteRange gap is not exactly the /Contents string".into());
+                    report
+                        .findings
+                        .push("the /ByteRange gap is not exactly the /Contents string".into());
                 }
                 if s.format != StringFormat::Hex {
-                    report.findings.push("/Contents is not a hexadecimal string".into());
+                    report
+                        .findings
+                        .push("/Contents is not a hexadecimal string".into());
                 }
                 a == 0 && b < c && span_ok && s.format == StringFormat::Hex
             }
@@ -134,7 +163,9 @@ impl<S: Source> Context<'_, S> {
             }
         };
         if a != 0 {
-            report.findings.push("/ByteRange does not start at offset 0".into());
+            report
+                .findings
+                .push("/ByteRange does not start at offset 0".into());
         }
         report.integrity.byte_range_ok = shape_ok;
         if !shape_ok {
@@ -146,7 +177,10 @@ impl<S: Source> Context<'_, S> {
         match report.sub_filter.as_deref() {
             Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached") => {}
             other => {
-                report.findings.push(format!("unsupported /SubFilter {}", other.unwrap_or("(none)")));
+                report.findings.push(format!(
+                    "unsupported /SubFilter {}",
+                    other.unwrap_or("(none)")
+                ));
                 verdict.fail(Indication::Failed, SubIndication::FormatFailure);
                 return Ok(());
             }
@@ -154,17 +188,23 @@ impl<S: Source> Context<'_, S> {
         let cms = match cms::parse_signed_data(&contents) {
             Ok(cms) => cms,
             Err(e) => {
-                report.findings.push(format!("the signature container is not valid CMS: {e}"));
+                report
+                    .findings
+                    .push(format!("the signature container is not valid CMS: {e}"));
                 verdict.fail(Indication::Failed, SubIndication::FormatFailure);
                 return Ok(());
             }
         };
         self.check_cms(&cms, byte_range, report, verdict)?;
 
-        let certification = report.certification.and_then(pades::DocMdpPermissions::from_level);
+        let certification = report
+            .certification
+            .and_then(pades::DocMdpPermissions::from_level);
         report.modifications = diff::analyse(doc, revision, certification)?;
         if report.modifications.level == ModificationLevel::Disallowed {
-            report.findings.push("the document was modified after this signature in a way it does not permit".into());
+            report.findings.push(
+                "the document was modified after this signature in a way it does not permit".into(),
+            );
             verdict.fail(Indication::Failed, SubIndication::DisallowedModification);
         } else if report.modifications.later_revisions > 0 {
             report.findings.push(format!(
@@ -186,7 +226,9 @@ impl<S: Source> Context<'_, S> {
         let digest_algorithm = match cms.digest_algorithm() {
             Ok(alg) => alg,
             Err(e) => {
-                report.findings.push(format!("digest algorithm not acceptable: {e}"));
+                report
+                    .findings
+                    .push(format!("digest algorithm not acceptable: {e}"));
                 let sub = match e {
                     CryptoError::Forbidden(_) => SubIndication::CryptoConstraintsFailure,
                     _ => SubIndication::FormatFailure,
@@ -197,7 +239,9 @@ impl<S: Source> Context<'_, S> {
         };
         report.digest_algorithm = Some(digest_algorithm.name().to_owned());
         if !cms.content_type_is_data() {
-            report.findings.push("the content-type attribute is not id-data".into());
+            report
+                .findings
+                .push("the content-type attribute is not id-data".into());
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
         }
         let mut hasher = Hasher::new(digest_algorithm);
@@ -206,19 +250,28 @@ impl<S: Source> Context<'_, S> {
         let digest = hasher.finalize();
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
-            report.findings.push("the signed bytes do not match the message digest: the document was altered".into());
+            report.findings.push(
+                "the signed bytes do not match the message digest: the document was altered".into(),
+            );
             verdict.fail(Indication::Failed, SubIndication::HashFailure);
         }
         let Some(signer) = cms.signer_certificate() else {
-            report.findings.push("the signer's certificate is not in the signature".into());
-            verdict.fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+            report
+                .findings
+                .push("the signer's certificate is not in the signature".into());
+            verdict.fail(
+                Indication::Indeterminate,
+                SubIndication::NoSigningCertificateFound,
+            );
             return Ok(());
         };
         report.signer = Some(CertificateSummary::from(signer));
         match cms.verify_signature(signer) {
             Ok(()) => report.integrity.signature_ok = true,
             Err(e) => {
-                report.findings.push(format!("the signature value does not verify: {e}"));
+                report
+                    .findings
+                    .push(format!("the signature value does not verify: {e}"));
                 let sub = match e {
                     CryptoError::Forbidden(_) => SubIndication::CryptoConstraintsFailure,
                     _ => SubIndication::SigCryptoFailure,
@@ -230,27 +283,46 @@ impl<S: Source> Context<'_, S> {
         match report.integrity.signing_certificate_ok {
             Some(true) => {}
             Some(false) => {
-                report.findings.push("the signing-certificate attribute names another certificate".into());
-                verdict.fail(Indication::Indeterminate, SubIndication::NoSigningCertificateFound);
+                report
+                    .findings
+                    .push("the signing-certificate attribute names another certificate".into());
+                verdict.fail(
+                    Indication::Indeterminate,
+                    SubIndication::NoSigningCertificateFound,
+                );
             }
-            None => report.findings.push("no signing-certificate attribute: not a PAdES baseline signature".into()),
+            None => report
+                .findings
+                .push("no signing-certificate attribute: not a PAdES baseline signature".into()),
         }
-        report.level = match (report.sub_filter.as_deref(), report.integrity.signing_certificate_ok, cms.has_signing_time()) {
+        report.level = match (
+            report.sub_filter.as_deref(),
+            report.integrity.signing_certificate_ok,
+            cms.has_signing_time(),
+        ) {
             (Some("ETSI.CAdES.detached"), Some(true), false) => Some("B-B".to_owned()),
             _ => None,
         };
         if cms.has_signing_time() && report.sub_filter.as_deref() == Some("ETSI.CAdES.detached") {
-            report.findings.push("a CMS signing-time attribute is present, which PAdES baseline forbids".into());
+            report.findings.push(
+                "a CMS signing-time attribute is present, which PAdES baseline forbids".into(),
+            );
         }
 
         match x509::validate_path(signer, cms.certificates(), self.trust, self.at, self.limits) {
             Ok(path) => {
-                report.chain = path.certificates.iter().map(CertificateSummary::from).collect();
+                report.chain = path
+                    .certificates
+                    .iter()
+                    .map(CertificateSummary::from)
+                    .collect();
             }
             Err(failure) => {
                 report.findings.push(format!("certificate path: {failure}"));
                 let sub = match failure {
-                    PathFailure::NoPathToTrustAnchor | PathFailure::BudgetExhausted => SubIndication::NoCertificateChainFound,
+                    PathFailure::NoPathToTrustAnchor | PathFailure::BudgetExhausted => {
+                        SubIndication::NoCertificateChainFound
+                    }
                     PathFailure::Expired { .. } => SubIndication::OutOfBoundsNoPoe,
                     PathFailure::NotYetValid { .. } => SubIndication::NotYetValid,
                     _ => SubIndication::ChainConstraintsFailure,
@@ -259,8 +331,13 @@ impl<S: Source> Context<'_, S> {
             }
         }
         if let Err(reason) = x509::check_signing_key_usage(signer) {
-            report.findings.push(format!("the signer's certificate may not sign: {reason}"));
-            verdict.fail(Indication::Indeterminate, SubIndication::ChainConstraintsFailure);
+            report
+                .findings
+                .push(format!("the signer's certificate may not sign: {reason}"));
+            verdict.fail(
+                Indication::Indeterminate,
+                SubIndication::ChainConstraintsFailure,
+            );
         }
         Ok(())
     }
@@ -275,7 +352,12 @@ fn byte_range_of<S: Source>(sig: &Dict, doc: &Document<S>) -> Result<Option<[u64
     let Some(items) = value.as_array() else {
         return Ok(None);
     };
-    let numbers: Vec<u64> =
-        items.iter().filter_map(Object::as_integer).filter_map(|i| u64::try_from(i).ok()).collect();
-    Ok(<[u64; 4]>::try_from(numbers.as_slice()).ok().filter(|_| items.len() == 4))
+    let numbers: Vec<u64> = items
+        .iter()
+        .filter_map(Object::as_integer)
+        .filter_map(|i| u64::try_from(i).ok())
+        .collect();
+    Ok(<[u64; 4]>::try_from(numbers.as_slice())
+        .ok()
+        .filter(|_| items.len() == 4))
 }

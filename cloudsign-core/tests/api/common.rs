@@ -30,7 +30,9 @@ impl Pki {
     }
 
     pub(crate) fn validate(&self, pdf: &[u8]) -> ValidationReport {
-        Validator::new(self.trust()).validate_pdf(pdf).expect("a report")
+        Validator::new(self.trust())
+            .validate_pdf(pdf)
+            .expect("a report")
     }
 }
 
@@ -52,7 +54,11 @@ pub(crate) fn corpus() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
         .collect();
     files.sort();
-    assert!(files.len() >= 7, "the corpus should hold at least 7 files, found {}", files.len());
+    assert!(
+        files.len() >= 7,
+        "the corpus should hold at least 7 files, found {}",
+        files.len()
+    );
     files
 }
 
@@ -67,5 +73,9 @@ pub(crate) fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf
 /// Asserts that every signature of `report` passed, printing the report otherwise.
 #[track_caller]
 pub(crate) fn assert_all_passed(report: &ValidationReport, what: &str) {
-    assert!(report.passed(), "{what}: expected every signature to pass:\n{}", report.to_json());
+    assert!(
+        report.passed(),
+        "{what}: expected every signature to pass:\n{}",
+        report.to_json()
+    );
 }

@@ -75,7 +75,11 @@ fn write_fuzz_seeds() {
         let report = pki().validate(&signed);
         let [_, b, c, _] = report.signatures[0].byte_range.unwrap();
         let hex = &signed[usize::try_from(b).unwrap() + 1..usize::try_from(c).unwrap() - 1];
-        std::fs::write(cms_dir.join(format!("{name}-ecdsa.der")), hex::decode(hex).unwrap()).unwrap();
+        std::fs::write(
+            cms_dir.join(format!("{name}-ecdsa.der")),
+            hex::decode(hex).unwrap(),
+        )
+        .unwrap();
         if name.contains("classic") {
             let signed = PdfSigner::new(&rsa).sign(&original).unwrap();
             let report = pki().validate(&signed);

@@ -41,9 +41,15 @@ fn judge(pdf: &Path, signatures: usize) -> Vec<(&'static str, bool, String)> {
 
 #[track_caller]
 fn assert_row(name: &str, row: &[(&'static str, bool, String)]) {
-    let failed: Vec<String> =
-        row.iter().filter(|(_, ok, _)| !ok).map(|(tool, _, out)| format!("--- {tool} on {name}:\n{out}")).collect();
-    let summary: Vec<String> = row.iter().map(|(tool, ok, _)| format!("{tool}={}", if *ok { "ok" } else { "FAIL" })).collect();
+    let failed: Vec<String> = row
+        .iter()
+        .filter(|(_, ok, _)| !ok)
+        .map(|(tool, _, out)| format!("--- {tool} on {name}:\n{out}"))
+        .collect();
+    let summary: Vec<String> = row
+        .iter()
+        .map(|(tool, ok, _)| format!("{tool}={}", if *ok { "ok" } else { "FAIL" }))
+        .collect();
     eprintln!("interop {name}: {}", summary.join(" "));
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
@@ -56,8 +62,14 @@ fn corpus_signed_with_rsa_and_ecdsa_passes_every_validator() {
         for input in corpus() {
             let name = format!("{}+{alg}", input.file_name().unwrap().to_string_lossy());
             let original = std::fs::read(&input).unwrap();
-            let signed = PdfSigner::new(&signer).sign(&original).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(&signed[..original.len()], &original[..], "{name}: original bytes changed");
+            let signed = PdfSigner::new(&signer)
+                .sign(&original)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                &signed[..original.len()],
+                &original[..],
+                "{name}: original bytes changed"
+            );
             assert_all_passed(&pki.validate(&signed), &name);
             let (_dir, path) = temp_file(&format!("{name}.pdf"), &signed);
             assert_row(&name, &judge(&path, 1));
@@ -71,8 +83,12 @@ fn second_signature_keeps_the_first_valid_everywhere() {
     for input in corpus() {
         let name = format!("{} twice", input.file_name().unwrap().to_string_lossy());
         let original = std::fs::read(&input).unwrap();
-        let once = PdfSigner::new(&pki.pki.signer_rsa.signer().unwrap()).sign(&original).unwrap();
-        let twice = PdfSigner::new(&pki.pki.signer_ec.signer().unwrap()).sign(&once).unwrap();
+        let once = PdfSigner::new(&pki.pki.signer_rsa.signer().unwrap())
+            .sign(&original)
+            .unwrap();
+        let twice = PdfSigner::new(&pki.pki.signer_ec.signer().unwrap())
+            .sign(&once)
+            .unwrap();
         let report = pki.validate(&twice);
         assert_eq!(report.signatures.len(), 2, "{name}");
         assert_all_passed(&report, &name);
@@ -89,8 +105,12 @@ fn large_generated_file_signed_by_path_passes_every_validator() {
     let (dir, input) = temp_file("large.pdf", &big);
     drop(big);
     let output = dir.path().join("large-signed.pdf");
-    PdfSigner::new(&pki.pki.signer_rsa.signer().unwrap()).sign_file(&input, &output).unwrap();
-    let report = cloudsign_core::Validator::new(pki.trust()).validate_file(&output).unwrap();
+    PdfSigner::new(&pki.pki.signer_rsa.signer().unwrap())
+        .sign_file(&input, &output)
+        .unwrap();
+    let report = cloudsign_core::Validator::new(pki.trust())
+        .validate_file(&output)
+        .unwrap();
     assert_all_passed(&report, "large.pdf");
     assert_row("large.pdf", &judge(&output, 1));
 }

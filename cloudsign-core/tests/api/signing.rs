@@ -1,11 +1,13 @@
 //! Signing behaviour: options, fields, certification, two-phase, failure paths.
 
+use cloudsign_core::Error;
 use cloudsign_core::ErrorKind;
-use cloudsign_core::pades::{DocMdpPermissions, PdfSigner, PreparedSignature, SignatureOptions, SigningError};
+use cloudsign_core::pades::{
+    DocMdpPermissions, PdfSigner, PreparedSignature, SignatureOptions, SigningError,
+};
 use cloudsign_core::pdf::{PdfErrorKind, form};
 use cloudsign_core::signer::Signer;
 use cloudsign_core::testkit::samples;
-use cloudsign_core::Error;
 
 use crate::common::{assert_all_passed, pki, temp_file, testdata};
 
@@ -34,13 +36,26 @@ fn sign_in_memory_by_path_and_in_place_give_valid_files() {
 fn options_are_written_and_reported() {
     let pki = pki();
     let signer = pki.pki.signer_rsa.signer().unwrap();
-    let options = SignatureOptions::new().field_name("Buyer").reason("Einverstanden, Zürich").location("Zürich");
-    let signed = PdfSigner::new(&signer).options(options).sign(&samples::contract_pdf()).unwrap();
+    let options = SignatureOptions::new()
+        .field_name("Buyer")
+        .reason("Einverstanden, Zürich")
+        .location("Zürich");
+    let signed = PdfSigner::new(&signer)
+        .options(options)
+        .sign(&samples::contract_pdf())
+        .unwrap();
     let report = pki.validate(&signed);
     assert_all_passed(&report, "options");
     assert_eq!(report.signatures[0].field, "Buyer");
-    assert!(report.signatures[0].claimed_signing_time.as_deref().is_some_and(|t| t.starts_with("D:20")));
-    let doc = cloudsign_core::pdf::Document::open(signed.as_slice(), &cloudsign_core::Limits::default()).unwrap();
+    assert!(
+        report.signatures[0]
+            .claimed_signing_time
+            .as_deref()
+            .is_some_and(|t| t.starts_with("D:20"))
+    );
+    let doc =
+        cloudsign_core::pdf::Document::open(signed.as_slice(), &cloudsign_core::Limits::default())
+            .unwrap();
     let fields = form::fields(&doc).unwrap();
     assert!(fields.iter().any(|f| f.name == "Buyer" && f.is_signature()));
 }
@@ -51,14 +66,21 @@ fn fills_an_existing_empty_signature_field_and_refuses_a_signed_one() {
     let signer = pki.pki.signer_rsa.signer().unwrap();
     let path = testdata().join("corpus/05-incremental-pyhanko.pdf");
     let pdf = std::fs::read(&path).unwrap();
-    let signed = PdfSigner::new(&signer).options(SignatureOptions::new().field_name("Approval")).sign(&pdf).unwrap();
+    let signed = PdfSigner::new(&signer)
+        .options(SignatureOptions::new().field_name("Approval"))
+        .sign(&pdf)
+        .unwrap();
     let report = pki.validate(&signed);
     assert_all_passed(&report, "filled Approval");
     assert_eq!(report.signatures.len(), 1);
     assert_eq!(report.signatures[0].field, "Approval");
 
-    let again = PdfSigner::new(&signer).options(SignatureOptions::new().field_name("Approval")).sign(&signed);
-    assert!(matches!(again, Err(Error::Pdf(e)) if matches!(e.kind, PdfErrorKind::FieldAlreadySigned(_))));
+    let again = PdfSigner::new(&signer)
+        .options(SignatureOptions::new().field_name("Approval"))
+        .sign(&signed);
+    assert!(
+        matches!(again, Err(Error::Pdf(e)) if matches!(e.kind, PdfErrorKind::FieldAlreadySigned(_)))
+    );
 }
 
 #[test]
@@ -66,11 +88,26 @@ fn refuses_a_text_field_and_bad_names() {
     let pki = pki();
     let signer = pki.pki.signer_rsa.signer().unwrap();
     let pdf = std::fs::read(testdata().join("corpus/06-acroform-reportlab.pdf")).unwrap();
-    let doc = cloudsign_core::pdf::Document::open(pdf.as_slice(), &cloudsign_core::Limits::default()).unwrap();
-    let text_field = form::fields(&doc).unwrap().into_iter().find(|f| !f.is_signature()).expect("a text field");
-    let err = PdfSigner::new(&signer).options(SignatureOptions::new().field_name(&text_field.name)).sign(&pdf).unwrap_err();
-    assert!(matches!(&err, Error::Pdf(e) if matches!(e.kind, PdfErrorKind::FieldNotSignature(_))), "{err}");
-    let err = PdfSigner::new(&signer).options(SignatureOptions::new().field_name("a.b")).sign(&pdf).unwrap_err();
+    let doc =
+        cloudsign_core::pdf::Document::open(pdf.as_slice(), &cloudsign_core::Limits::default())
+            .unwrap();
+    let text_field = form::fields(&doc)
+        .unwrap()
+        .into_iter()
+        .find(|f| !f.is_signature())
+        .expect("a text field");
+    let err = PdfSigner::new(&signer)
+        .options(SignatureOptions::new().field_name(&text_field.name))
+        .sign(&pdf)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Pdf(e) if matches!(e.kind, PdfErrorKind::FieldNotSignature(_))),
+        "{err}"
+    );
+    let err = PdfSigner::new(&signer)
+        .options(SignatureOptions::new().field_name("a.b"))
+        .sign(&pdf)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Pdf);
 }
 
@@ -80,22 +117,40 @@ fn certification_levels() {
     let rsa = pki.pki.signer_rsa.signer().unwrap();
     let ec = pki.pki.signer_ec.signer().unwrap();
     let pdf = samples::contract_pdf();
-    for p in [DocMdpPermissions::NoChanges, DocMdpPermissions::FormFillingAndSigning, DocMdpPermissions::Annotations] {
-        let certified = PdfSigner::new(&rsa).options(SignatureOptions::new().certify(p)).sign(&pdf).unwrap();
+    for p in [
+        DocMdpPermissions::NoChanges,
+        DocMdpPermissions::FormFillingAndSigning,
+        DocMdpPermissions::Annotations,
+    ] {
+        let certified = PdfSigner::new(&rsa)
+            .options(SignatureOptions::new().certify(p))
+            .sign(&pdf)
+            .unwrap();
         let report = pki.validate(&certified);
         assert_all_passed(&report, "certified");
         assert_eq!(report.signatures[0].certification, Some(p.level()));
         let second = PdfSigner::new(&ec).sign(&certified);
         match p {
             DocMdpPermissions::NoChanges => {
-                assert!(matches!(second, Err(Error::Signing(SigningError::CertifiedNoChanges))));
+                assert!(matches!(
+                    second,
+                    Err(Error::Signing(SigningError::CertifiedNoChanges))
+                ));
             }
-            _ => assert_all_passed(&pki.validate(&second.unwrap()), "signed after certification"),
+            _ => assert_all_passed(
+                &pki.validate(&second.unwrap()),
+                "signed after certification",
+            ),
         }
         // Certification must come first.
         let signed = PdfSigner::new(&ec).sign(&pdf).unwrap();
-        let late = PdfSigner::new(&rsa).options(SignatureOptions::new().certify(p)).sign(&signed);
-        assert!(matches!(late, Err(Error::Signing(SigningError::CertificationNotFirst))));
+        let late = PdfSigner::new(&rsa)
+            .options(SignatureOptions::new().certify(p))
+            .sign(&signed);
+        assert!(matches!(
+            late,
+            Err(Error::Signing(SigningError::CertificationNotFirst))
+        ));
     }
 }
 
@@ -106,7 +161,12 @@ fn two_phase_signing_survives_serialisation_and_checks_the_document() {
     let pdf = samples::contract_pdf();
     let prepared = PdfSigner::new(&hsm).prepare(&pdf).unwrap();
     let tbs = prepared.to_be_signed().clone();
-    assert_eq!(tbs.digest(), cloudsign_core::crypto::DigestAlgorithm::Sha256.digest(tbs.message()).as_slice());
+    assert_eq!(
+        tbs.digest(),
+        cloudsign_core::crypto::DigestAlgorithm::Sha256
+            .digest(tbs.message())
+            .as_slice()
+    );
     let json = prepared.to_json();
 
     let signature = hsm.sign(&tbs).unwrap();
@@ -134,8 +194,14 @@ fn a_wrong_signature_value_gives_a_failed_report_not_an_error() {
     signature[10] ^= 0x40;
     let signed = prepared.finish_pdf(&pdf, &signature).unwrap();
     let report = pki.validate(&signed);
-    assert_eq!(report.signatures[0].indication, cloudsign_core::validate::Indication::Failed);
-    assert_eq!(report.signatures[0].sub_indication, Some(cloudsign_core::validate::SubIndication::SigCryptoFailure));
+    assert_eq!(
+        report.signatures[0].indication,
+        cloudsign_core::validate::Indication::Failed
+    );
+    assert_eq!(
+        report.signatures[0].sub_indication,
+        Some(cloudsign_core::validate::SubIndication::SigCryptoFailure)
+    );
 }
 
 #[test]
@@ -144,7 +210,9 @@ fn nothing_is_written_when_signing_fails() {
     let signer = pki.pki.signer_rsa.signer().unwrap();
     let (dir, input) = temp_file("garbage.pdf", b"%PDF-1.7\nthis is not a pdf at all\n");
     let output = dir.path().join("out.pdf");
-    let err = PdfSigner::new(&signer).sign_file(&input, &output).unwrap_err();
+    let err = PdfSigner::new(&signer)
+        .sign_file(&input, &output)
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Pdf);
     assert!(!output.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -161,12 +229,27 @@ fn encrypted_documents_are_refused() {
     // Re-point the trailer at a (dummy) encryption dictionary through an incremental update.
     let text = String::from_utf8_lossy(&pdf).into_owned();
     let startxref = text.rfind("startxref").unwrap();
-    let prev: u64 = text[startxref + 9..].trim().trim_end_matches("%%EOF").trim().parse().unwrap();
-    let size = text[text.rfind("/Size").unwrap() + 5..].trim_start().split(|c: char| !c.is_ascii_digit()).next().unwrap().to_owned();
-    let mut update = format!("xref\n0 0\ntrailer\n<</Size {size}/Root 1 0 R/Prev {prev}/Encrypt <</Filter /Standard/V 2/R 3/O <00>/U <00>/P -4>>>>\n");
+    let prev: u64 = text[startxref + 9..]
+        .trim()
+        .trim_end_matches("%%EOF")
+        .trim()
+        .parse()
+        .unwrap();
+    let size = text[text.rfind("/Size").unwrap() + 5..]
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut update = format!(
+        "xref\n0 0\ntrailer\n<</Size {size}/Root 1 0 R/Prev {prev}/Encrypt <</Filter /Standard/V 2/R 3/O <00>/U <00>/P -4>>>>\n"
+    );
     update = format!("{update}startxref\n{}\n%%EOF\n", pdf.len());
-    let mut encrypted = pdf.clone();
+    let mut encrypted = pdf;
     encrypted.extend_from_slice(update.as_bytes());
     let err = PdfSigner::new(&signer).sign(&encrypted).unwrap_err();
-    assert!(matches!(&err, Error::Pdf(e) if e.kind == PdfErrorKind::Encrypted), "{err}");
+    assert!(
+        matches!(&err, Error::Pdf(e) if e.kind == PdfErrorKind::Encrypted),
+        "{err}"
+    );
 }
