@@ -139,6 +139,55 @@ pub fn fields<S: Source>(doc: &Document<S>) -> Result<Vec<FieldInfo>> {
     fields_with(&catalog, &|r| doc.get(r))
 }
 
+/// The `index`-th page (0-based), found by descending the page tree with each node's
+/// `/Count`, so that only one path of the tree is read (a signer must not read every page of
+/// an 8,000-page contract to put a widget on the first).
+///
+/// # Errors
+/// A read error, or a page tree that loops or is deeper than allowed.
+pub fn nth_page<S: Source>(doc: &Document<S>, index: usize) -> Result<Option<ObjRef>> {
+    let catalog = doc.catalog()?;
+    let Some(mut node) = catalog.reference(b"Pages") else {
+        return Ok(None);
+    };
+    let mut remaining = index;
+    for _ in 0..MAX_FIELD_DEPTH {
+        let Some(Object::Dict(dict)) = doc.get(node)? else {
+            return Ok(None);
+        };
+        if dict.name(b"Type") == Some(b"Page") {
+            return Ok((remaining == 0).then_some(node));
+        }
+        let Some(Object::Array(kids)) = dict.get(b"Kids").map(|k| doc.resolve(k)).transpose()?
+        else {
+            return Ok(None);
+        };
+        let mut next = None;
+        for kid in kids.iter().filter_map(Object::as_reference) {
+            let Some(Object::Dict(kid_dict)) = doc.get(kid)? else {
+                continue;
+            };
+            let count = match kid_dict.name(b"Type") {
+                Some(b"Page") => 1,
+                _ => kid_dict
+                    .integer(b"Count")
+                    .and_then(|c| usize::try_from(c).ok())
+                    .unwrap_or(0),
+            };
+            if remaining < count {
+                next = Some(kid);
+                break;
+            }
+            remaining -= count;
+        }
+        match next {
+            Some(kid) => node = kid,
+            None => return Ok(None),
+        }
+    }
+    Err(PdfError::new(PdfErrorKind::Syntax("page tree loops or is too deep")).into())
+}
+
 /// What to put where: a value for a signature field.
 #[derive(Clone, Debug)]
 pub struct SignatureFieldRequest {
@@ -223,13 +272,9 @@ pub fn add_signature_field<S: Source>(
         writer.add(field.reference, Object::Dict(dict));
         field.reference
     } else {
-        let pages = doc.pages()?;
-        let page_ref =
-            *pages
-                .get(request.page_index)
-                .ok_or(PdfError::new(PdfErrorKind::Unsupported(
-                    "the requested page does not exist",
-                )))?;
+        let page_ref = nth_page(doc, request.page_index)?.ok_or(PdfError::new(
+            PdfErrorKind::Unsupported("the requested page does not exist"),
+        ))?;
         let field_ref = writer.allocate();
         let mut widget = Dict::new();
         widget.set(b"Type".to_vec(), Object::name(b"Annot".to_vec()));

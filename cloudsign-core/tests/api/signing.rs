@@ -253,3 +253,22 @@ fn encrypted_documents_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn nth_page_agrees_with_the_full_page_walk() {
+    let mut documents: Vec<Vec<u8>> = crate::common::corpus()
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    documents.push(samples::text_pdf(40));
+    for pdf in &documents {
+        let doc =
+            cloudsign_core::pdf::Document::open(pdf.as_slice(), &cloudsign_core::Limits::default())
+                .unwrap();
+        let pages = doc.pages().unwrap();
+        for (i, page) in pages.iter().enumerate() {
+            assert_eq!(form::nth_page(&doc, i).unwrap(), Some(*page));
+        }
+        assert_eq!(form::nth_page(&doc, pages.len()).unwrap(), None);
+    }
+}
