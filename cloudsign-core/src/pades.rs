@@ -62,12 +62,14 @@ pub enum SigningError {
 
 const CHUNK: usize = 1 << 20;
 
-/// Feeds bytes `[start, end)` of `source` to `hasher` in bounded chunks.
+/// Feeds bytes `[start, end)` of `source` to `hasher` in bounded chunks, copying them to `copy`
+/// too when given (one read serves both the digest and the output file).
 pub(crate) fn hash_source_range<S: Source + ?Sized>(
     source: &S,
     start: u64,
     end: u64,
     hasher: &mut Hasher,
+    mut copy: Option<&mut dyn std::io::Write>,
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let mut pos = start;
@@ -76,7 +78,37 @@ pub(crate) fn hash_source_range<S: Source + ?Sized>(
         let chunk = &mut buf[..n];
         source.read_at(pos, chunk)?;
         hasher.update(chunk);
+        if let Some(out) = copy.as_mut() {
+            out.write_all(chunk)?;
+        }
         pos += n as u64;
     }
     Ok(())
+}
+
+/// Feeds the covered parts of an update (everything but the `/Contents` gap) to `hasher`.
+/// The update starts at offset `base_len` of the signed file. Returns false, hashing
+/// nothing, when the byte range does not lie inside the update.
+pub(crate) fn hash_update_parts(
+    update: &[u8],
+    base_len: u64,
+    byte_range: [u64; 4],
+    hasher: &mut Hasher,
+) -> bool {
+    let [_, gap_start, gap_end, _] = byte_range;
+    let rel = |abs: u64| {
+        abs.checked_sub(base_len)
+            .and_then(|r| usize::try_from(r).ok())
+    };
+    let parts = rel(gap_start)
+        .zip(rel(gap_end))
+        .and_then(|(s, e)| update.get(..s).zip(update.get(e..)));
+    match parts {
+        Some((head, tail)) => {
+            hasher.update(head);
+            hasher.update(tail);
+            true
+        }
+        None => false,
+    }
 }

@@ -1,7 +1,7 @@
 //! Two-phase signing: the prepared state between "what must be signed" and "here is the
 //! signature", serialisable so that another process (or another day) can finish it.
 
-use super::SigningError;
+use super::{SigningError, hash_update_parts};
 use crate::cms;
 use crate::crypto::Hasher;
 use crate::error::Result;
@@ -203,23 +203,10 @@ impl PreparedSignature {
         }
         let mut hasher = Hasher::new(self.tbs.algorithm().digest());
         hasher.update(original);
-        let [_, gap_start, gap_end, _] = self.byte_range;
-        let rel =
-            |abs: u64| usize::try_from(abs.saturating_sub(self.base_len)).unwrap_or(usize::MAX);
-        match (
-            self.update.get(..rel(gap_start)),
-            self.update.get(rel(gap_end)..),
-        ) {
-            (Some(head), Some(tail)) => {
-                hasher.update(head);
-                hasher.update(tail);
-            }
-            _ => {
-                return Err(SigningError::InvalidPreparedState(
-                    "byte range outside the update".into(),
-                )
-                .into());
-            }
+        if !hash_update_parts(&self.update, self.base_len, self.byte_range, &mut hasher) {
+            return Err(
+                SigningError::InvalidPreparedState("byte range outside the update".into()).into(),
+            );
         }
         if hasher.finalize() != self.document_digest {
             return Err(SigningError::DocumentMismatch.into());

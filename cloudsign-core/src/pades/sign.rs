@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
 use super::prepared::PreparedSignature;
-use super::{SigningError, hash_source_range};
+use super::{SigningError, hash_source_range, hash_update_parts};
 use crate::cms;
 use crate::crypto::{Hasher, SignatureAlgorithm};
 use crate::error::Result;
@@ -139,7 +139,7 @@ impl<'a> PdfSigner<'a> {
         let result = (|| {
             let mut tmp = File::create(&tmp_path)?;
             let mut hasher = Hasher::new(self.signer.algorithm().digest());
-            copy_and_hash(doc.source(), draft.base_len, &mut hasher, Some(&mut tmp))?;
+            hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, Some(&mut tmp))?;
             hash_update(&draft, &mut hasher);
             let update = self.sign_draft(draft, hasher.finalize())?;
             tmp.write_all(&update)?;
@@ -164,7 +164,7 @@ impl<'a> PdfSigner<'a> {
         let doc = Document::open(file.try_clone()?, &self.limits)?;
         let draft = self.draft(&doc)?;
         let mut hasher = Hasher::new(self.signer.algorithm().digest());
-        copy_and_hash(doc.source(), draft.base_len, &mut hasher, None)?;
+        hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, None)?;
         hash_update(&draft, &mut hasher);
         let base_len = draft.base_len;
         let update = self.sign_draft(draft, hasher.finalize())?;
@@ -430,38 +430,8 @@ pub(crate) fn docmdp_of_signature(
 
 /// Hashes the parts of the update that the signature covers.
 fn hash_update(draft: &Draft, hasher: &mut Hasher) {
-    let [_, gap_start, gap_end, _] = draft.byte_range;
-    let start = usize::try_from(gap_start - draft.base_len).unwrap_or(usize::MAX);
-    let end = usize::try_from(gap_end - draft.base_len).unwrap_or(usize::MAX);
-    if let (Some(head), Some(tail)) = (draft.update.get(..start), draft.update.get(end..)) {
-        hasher.update(head);
-        hasher.update(tail);
-    }
-}
-
-/// Reads `[0, len)` of `source` once, hashing it and optionally copying it to `out`.
-fn copy_and_hash<S: Source>(
-    source: &S,
-    len: u64,
-    hasher: &mut Hasher,
-    out: Option<&mut File>,
-) -> Result<()> {
-    match out {
-        None => hash_source_range(source, 0, len, hasher)?,
-        Some(out) => {
-            let mut buf = vec![0u8; 1 << 20];
-            let mut pos = 0u64;
-            while pos < len {
-                let n = usize::try_from((len - pos).min(buf.len() as u64)).unwrap_or(buf.len());
-                let chunk = &mut buf[..n];
-                source.read_at(pos, chunk)?;
-                hasher.update(chunk);
-                out.write_all(chunk)?;
-                pos += n as u64;
-            }
-        }
-    }
-    Ok(())
+    // The draft's byte range was computed from this very update, so it always fits.
+    hash_update_parts(&draft.update, draft.base_len, draft.byte_range, hasher);
 }
 
 fn temporary_path_beside(output: &Path) -> PathBuf {

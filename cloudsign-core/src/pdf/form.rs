@@ -139,6 +139,35 @@ pub fn fields<S: Source>(doc: &Document<S>) -> Result<Vec<FieldInfo>> {
     fields_with(&catalog, &|r| doc.get(r))
 }
 
+/// Appends `item` to the array at `dict[key]`: in place when the array is its own object
+/// (written to `writer`), otherwise in `dict`, creating the entry if missing. Returns whether
+/// `dict` itself changed.
+fn append_to_list<S: Source>(
+    doc: &Document<S>,
+    writer: &mut IncrementalWriter,
+    dict: &mut Dict,
+    key: &[u8],
+    item: ObjRef,
+) -> Result<bool> {
+    if let Some(Object::Reference(list_ref)) = dict.get(key) {
+        let list_ref = *list_ref;
+        let mut list = match doc.get(list_ref)? {
+            Some(Object::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        list.push(Object::Reference(item));
+        writer.add(list_ref, Object::Array(list));
+        return Ok(false);
+    }
+    let mut list = match dict.get(key) {
+        Some(Object::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    list.push(Object::Reference(item));
+    dict.set(key.to_vec(), Object::Array(list));
+    Ok(true)
+}
+
 /// The `index`-th page (0-based), found by descending the page tree with each node's
 /// `/Count`, so that only one path of the tree is read (a signer must not read every page of
 /// an 8,000-page contract to put a widget on the first).
@@ -303,47 +332,10 @@ pub fn add_signature_field<S: Source>(
                 PdfError::new(PdfErrorKind::UnexpectedType("page is not a dictionary")).into(),
             );
         };
-        match page.get(b"Annots").cloned() {
-            Some(Object::Reference(annots_ref)) => {
-                let mut annots = match doc.get(annots_ref)? {
-                    Some(Object::Array(a)) => a,
-                    _ => Vec::new(),
-                };
-                annots.push(Object::Reference(field_ref));
-                writer.add(annots_ref, Object::Array(annots));
-            }
-            Some(Object::Array(mut annots)) => {
-                annots.push(Object::Reference(field_ref));
-                page.set(b"Annots".to_vec(), Object::Array(annots));
-                writer.add(page_ref, Object::Dict(page));
-            }
-            _ => {
-                page.set(
-                    b"Annots".to_vec(),
-                    Object::Array(vec![Object::Reference(field_ref)]),
-                );
-                writer.add(page_ref, Object::Dict(page));
-            }
+        if append_to_list(doc, writer, &mut page, b"Annots", field_ref)? {
+            writer.add(page_ref, Object::Dict(page));
         }
-
-        match acro.get(b"Fields").cloned() {
-            Some(Object::Reference(fields_ref)) => {
-                let mut list = match doc.get(fields_ref)? {
-                    Some(Object::Array(a)) => a,
-                    _ => Vec::new(),
-                };
-                list.push(Object::Reference(field_ref));
-                writer.add(fields_ref, Object::Array(list));
-            }
-            Some(Object::Array(mut list)) => {
-                list.push(Object::Reference(field_ref));
-                acro.set(b"Fields".to_vec(), Object::Array(list));
-            }
-            _ => acro.set(
-                b"Fields".to_vec(),
-                Object::Array(vec![Object::Reference(field_ref)]),
-            ),
-        }
+        append_to_list(doc, writer, &mut acro, b"Fields", field_ref)?;
         field_ref
     };
 

@@ -167,19 +167,23 @@ impl<S: Source> RevisionPair<'_, S> {
                 .collect();
             return Ok(Some(format!("page {r} modified ({})", keys.join(", "))));
         }
-        let old_annots = match old.get(b"Annots") {
-            Some(a) => self.resolve(a, self.before)?,
-            None => Some(Object::Array(Vec::new())),
-        };
-        let new_annots = match new.get(b"Annots") {
-            Some(a) => self.resolve(a, self.after)?,
-            None => Some(Object::Array(Vec::new())),
-        };
-        match (old_annots, new_annots) {
-            (Some(Object::Array(o)), Some(Object::Array(n))) => {
-                self.check_grown_by_signatures(&o, &n, r)
-            }
+        match (
+            self.list(old, b"Annots", self.before)?,
+            self.list(new, b"Annots", self.after)?,
+        ) {
+            (Some(o), Some(n)) => self.check_grown_by_signatures(&o, &n, r),
             _ => Ok(Some(format!("page {r}: annotations replaced"))),
+        }
+    }
+
+    /// `dict[key]` as an array in `revision` (empty when absent, `None` when not an array).
+    fn list(&self, dict: &Dict, key: &[u8], revision: usize) -> Result<Option<Vec<Object>>> {
+        match dict.get(key) {
+            None => Ok(Some(Vec::new())),
+            Some(value) => match self.resolve(value, revision)? {
+                Some(Object::Array(items)) => Ok(Some(items)),
+                _ => Ok(None),
+            },
         }
     }
 
@@ -194,18 +198,11 @@ impl<S: Source> RevisionPair<'_, S> {
                 String::from_utf8_lossy(k)
             )));
         }
-        let old_fields = match old.get(b"Fields") {
-            Some(f) => self.resolve(f, self.before)?,
-            None => Some(Object::Array(Vec::new())),
-        };
-        let new_fields = match new.get(b"Fields") {
-            Some(f) => self.resolve(f, self.after)?,
-            None => Some(Object::Array(Vec::new())),
-        };
-        match (old_fields, new_fields) {
-            (Some(Object::Array(o)), Some(Object::Array(n))) => {
-                self.check_grown_by_signatures(&o, &n, r)
-            }
+        match (
+            self.list(old, b"Fields", self.before)?,
+            self.list(new, b"Fields", self.after)?,
+        ) {
+            (Some(o), Some(n)) => self.check_grown_by_signatures(&o, &n, r),
             _ => Ok(Some(format!("form {r}: fields replaced"))),
         }
     }

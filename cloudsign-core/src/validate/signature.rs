@@ -245,8 +245,8 @@ impl<S: Source> Context<'_, S> {
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
         }
         let mut hasher = Hasher::new(digest_algorithm);
-        hash_source_range(self.doc.source(), 0, b, &mut hasher)?;
-        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher)?;
+        hash_source_range(self.doc.source(), 0, b, &mut hasher, None)?;
+        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher, None)?;
         let digest = hasher.finalize();
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
