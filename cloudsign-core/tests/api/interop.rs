@@ -114,3 +114,95 @@ fn large_generated_file_signed_by_path_passes_every_validator() {
     assert_all_passed(&report, "large.pdf");
     assert_row("large.pdf", &judge(&output, 1));
 }
+
+#[test]
+fn every_signature_algorithm_passes_every_validator() {
+    use cloudsign_core::crypto::DigestAlgorithm;
+    use cloudsign_core::signer::LocalSigner;
+    use cloudsign_core::testkit::{CertSpec, KeyType};
+
+    let pki = pki();
+    let rsa = || pki.pki.signer_rsa.signer().unwrap();
+    let rsa4096 = pki
+        .pki
+        .issue(&CertSpec::new("Signer RSA-4096").key_type(KeyType::Rsa(4096)))
+        .unwrap();
+    let p384 = pki
+        .pki
+        .issue(&CertSpec::new("Signer P-384").key_type(KeyType::P384))
+        .unwrap();
+    let signers: Vec<(&str, LocalSigner)> = vec![
+        ("rsa-pss-sha256", rsa().with_pss().unwrap()),
+        (
+            "rsa-pkcs1-sha384",
+            rsa().with_digest(DigestAlgorithm::Sha384).unwrap(),
+        ),
+        (
+            "rsa-pss-sha512",
+            rsa()
+                .with_digest(DigestAlgorithm::Sha512)
+                .unwrap()
+                .with_pss()
+                .unwrap(),
+        ),
+        ("rsa4096-sha256", rsa4096.signer().unwrap()),
+        ("ecdsa-p384-sha384", p384.signer().unwrap()),
+        (
+            "ecdsa-p256-sha512",
+            pki.pki
+                .signer_ec
+                .signer()
+                .unwrap()
+                .with_digest(DigestAlgorithm::Sha512)
+                .unwrap(),
+        ),
+    ];
+    let contract = samples::contract_pdf();
+    for (name, signer) in &signers {
+        let signed = PdfSigner::new(signer)
+            .sign(&contract)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = pki.validate(&signed);
+        assert_all_passed(&report, name);
+        let (_dir, path) = temp_file(&format!("{name}.pdf"), &signed);
+        assert_row(name, &judge(&path, 1));
+    }
+}
+
+#[test]
+fn certified_and_field_filled_documents_pass_every_validator() {
+    use cloudsign_core::pades::{DocMdpPermissions, SignatureOptions};
+
+    let pki = pki();
+    let rsa = pki.pki.signer_rsa.signer().unwrap();
+    let ec = pki.pki.signer_ec.signer().unwrap();
+    let contract = samples::contract_pdf();
+    for p in [
+        DocMdpPermissions::NoChanges,
+        DocMdpPermissions::FormFillingAndSigning,
+    ] {
+        let certified = PdfSigner::new(&rsa)
+            .options(SignatureOptions::new().certify(p))
+            .sign(&contract)
+            .unwrap();
+        let name = format!("certified-p{}", p.level());
+        assert_all_passed(&pki.validate(&certified), &name);
+        let (_dir, path) = temp_file(&format!("{name}.pdf"), &certified);
+        assert_row(&name, &judge(&path, 1));
+        if p == DocMdpPermissions::FormFillingAndSigning {
+            let both = PdfSigner::new(&ec).sign(&certified).unwrap();
+            let name = format!("{name}-then-approval");
+            assert_all_passed(&pki.validate(&both), &name);
+            let (_dir, path) = temp_file(&format!("{name}.pdf"), &both);
+            assert_row(&name, &judge(&path, 2));
+        }
+    }
+    let with_field =
+        std::fs::read(crate::common::testdata().join("corpus/05-incremental-pyhanko.pdf")).unwrap();
+    let filled = PdfSigner::new(&ec)
+        .options(SignatureOptions::new().field_name("Approval"))
+        .sign(&with_field)
+        .unwrap();
+    let (_dir, path) = temp_file("approval-filled.pdf", &filled);
+    assert_row("approval-filled", &judge(&path, 1));
+}
