@@ -31,6 +31,9 @@ pub enum Error {
     /// Signing could not complete (for example the signature does not fit its placeholder).
     #[error(transparent)]
     Signing(#[from] crate::pades::SigningError),
+    /// A timestamp could not be obtained or does not check out.
+    #[error(transparent)]
+    Timestamp(#[from] crate::tsp::TspError),
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -65,6 +68,8 @@ pub enum ErrorKind {
     Crypto,
     /// Signing could not complete.
     Signing,
+    /// A timestamp could not be obtained or does not verify.
+    Timestamp,
     /// File or stream I/O.
     Io,
 }
@@ -80,6 +85,7 @@ impl ErrorKind {
             Self::Key => 500,
             Self::Crypto => 600,
             Self::Signing => 700,
+            Self::Timestamp => 800,
             Self::Io => 900,
         }
     }
@@ -96,6 +102,7 @@ impl Error {
             Self::Key(_) => ErrorKind::Key,
             Self::Crypto(_) => ErrorKind::Crypto,
             Self::Signing(_) => ErrorKind::Signing,
+            Self::Timestamp(_) => ErrorKind::Timestamp,
             Self::Io(_) => ErrorKind::Io,
         }
     }

@@ -12,6 +12,7 @@ pub mod signer;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;
+pub mod tsp;
 pub mod validate;
 pub mod x509;
 

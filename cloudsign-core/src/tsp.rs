@@ -1,0 +1,101 @@
+//! RFC 3161 timestamps: requests, responses, tokens, and a sans-I/O timestamp authority.
+//!
+//! The outside world enters only through [`TimeStamper`], which moves bytes: whatever
+//! transport answers, the core itself checks the status, nonce, message imprint, the TSA
+//! certificate's key purpose and the ESS binding of every response.
+
+use std::fmt::Debug;
+
+/// Moves a DER `TimeStampReq` to a timestamp authority and its DER `TimeStampResp` back.
+///
+/// Implementations do transport only (HTTP, a queue, an in-process authority); they never
+/// need to parse what they carry.
+///
+/// ```
+/// use cloudsign_core::tsp::{TimeStamper, TransportError};
+/// #[derive(Debug)]
+/// struct Offline;
+/// impl TimeStamper for Offline {
+///     fn exchange(&self, _request: &[u8]) -> Result<Vec<u8>, TransportError> {
+///         Err(TransportError::Unreachable("no network here".into()))
+///     }
+/// }
+/// assert!(Offline.exchange(b"").is_err());
+/// ```
+pub trait TimeStamper: Send + Sync + Debug {
+    /// Sends `request` (DER `TimeStampReq`) and returns the DER `TimeStampResp`.
+    ///
+    /// # Errors
+    /// A [`TransportError`] when no response could be had.
+    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Upper bound of the size of a token from this authority, used to size signature
+    /// placeholders. The default suits a token with a certificate chain of a few RSA
+    /// certificates.
+    fn max_token_len(&self) -> usize {
+        12 * 1024
+    }
+}
+
+/// No timestamp response could be obtained.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The authority could not be reached (connection refused, DNS, TLS).
+    #[error("timestamp authority unreachable: {0}")]
+    Unreachable(String),
+    /// The authority did not answer in time.
+    #[error("timestamp authority timed out")]
+    Timeout,
+    /// The authority answered with an HTTP error status.
+    #[error("timestamp authority answered HTTP {0}")]
+    HttpStatus(u16),
+    /// The answer was not `application/timestamp-reply`.
+    #[error("timestamp authority answered with content type {0:?}")]
+    WrongContentType(String),
+    /// Anything else the transport could not do.
+    #[error("timestamp transport failed: {0}")]
+    Other(String),
+}
+
+/// A timestamp could not be obtained or does not check out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TspError {
+    /// The transport failed (see [`TransportError`]).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The authority refused the request (PKIStatus rejection or waiting/revocation states).
+    #[error("timestamp request rejected (status {status}{}){}", .fail_info.as_ref().map(|f| format!(", failure {f}")).unwrap_or_default(), .text.as_ref().map(|t| format!(": {t}")).unwrap_or_default())]
+    Rejected {
+        /// PKIStatus value.
+        status: u8,
+        /// PKIFailureInfo bits, named.
+        fail_info: Option<String>,
+        /// PKIFreeText, if any.
+        text: Option<String>,
+    },
+    /// The response or token is not well-formed.
+    #[error("malformed timestamp response: {0}")]
+    Malformed(String),
+    /// The token's nonce differs from the request's.
+    #[error("timestamp nonce does not match the request")]
+    NonceMismatch,
+    /// The token's message imprint differs from the request's.
+    #[error("timestamp message imprint does not match the request")]
+    ImprintMismatch,
+    /// The TSA certificate lacks a critical extendedKeyUsage of exactly id-kp-timeStamping.
+    #[error("the timestamp signer's certificate is not a timestamping certificate: {0}")]
+    NotTimestampingCertificate(String),
+    /// The token's signature, message digest or ESS binding does not verify.
+    #[error("the timestamp token does not verify: {0}")]
+    BadToken(String),
+    /// The policy is not the one required.
+    #[error("timestamp policy {found} is not the required {required}")]
+    PolicyMismatch {
+        /// The policy required by the caller.
+        required: String,
+        /// The policy in the token.
+        found: String,
+    },
+}
