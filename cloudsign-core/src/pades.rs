@@ -11,11 +11,14 @@
 mod options;
 mod prepared;
 mod sign;
+mod timestamp;
+mod update;
 
+pub(crate) use options::docmdp_of_signature;
 pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
 pub use prepared::{PreparedSignature, SignedUpdate};
 pub use sign::PdfSigner;
-pub(crate) use sign::docmdp_of_signature;
+pub use timestamp::DocumentTimestamper;
 
 use crate::crypto::Hasher;
 use crate::pdf::Source;
@@ -55,6 +58,9 @@ pub enum SigningError {
         /// Bytes announced by the signer.
         max: usize,
     },
+    /// A B-T signature was prepared; finish it with a timestamp authority.
+    #[error("this signature level needs a timestamp: use finish_timestamped")]
+    TimestampRequired,
     /// Prepared state could not be read back.
     #[error("invalid prepared signature state: {0}")]
     InvalidPreparedState(String),

@@ -1,23 +1,64 @@
 //! What a signature says about itself, and which baseline level to produce.
 
+use crate::error::Result;
+use crate::pdf::{Dict, Document, Object, Source};
 use crate::time::UnixTime;
+use crate::tsp::TimeStamper;
 
 /// The PAdES baseline level to produce. Each level carries what it needs, so that an
-/// impossible combination cannot be expressed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// impossible combination (B-T without a timestamp authority) cannot be expressed.
+///
+/// ```
+/// use cloudsign_core::pades::SignatureProfile;
+/// use cloudsign_core::tsp::{TimeStamper, TransportError};
+/// #[derive(Debug)]
+/// struct MyTsa;
+/// impl TimeStamper for MyTsa {
+///     fn exchange(&self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+///         Err(TransportError::Timeout)
+///     }
+/// }
+/// let tsa = MyTsa;
+/// let level = SignatureProfile::BaselineT { timestamper: &tsa };
+/// assert_eq!(level.name(), "B-T");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
-pub enum SignatureProfile {
+pub enum SignatureProfile<'a> {
     /// PAdES-B-B: a CAdES-detached signature with signing-certificate-v2, claimed time in `/M`.
     #[default]
     BaselineB,
+    /// PAdES-B-T: B-B plus an RFC 3161 signature timestamp over the signature value, which
+    /// proves the signature existed at that time.
+    BaselineT {
+        /// Where the signature timestamp comes from.
+        timestamper: &'a dyn TimeStamper,
+    },
 }
 
-impl SignatureProfile {
-    /// Bytes the unsigned attributes of this level may need in the CMS (timestamps later).
-    pub(crate) const fn unsigned_attributes_reserve(self) -> usize {
+impl<'a> SignatureProfile<'a> {
+    /// The level's name, e.g. `B-T`.
+    pub const fn name(&self) -> &'static str {
         match self {
-            Self::BaselineB => 0,
+            Self::BaselineB => "B-B",
+            Self::BaselineT { .. } => "B-T",
         }
+    }
+
+    /// The timestamp authority the level needs, if any.
+    pub(crate) fn timestamper(&self) -> Option<&'a dyn TimeStamper> {
+        match *self {
+            Self::BaselineB => None,
+            Self::BaselineT { timestamper } => Some(timestamper),
+        }
+    }
+
+    /// Bytes the unsigned attributes of this level may need in the CMS.
+    pub(crate) fn unsigned_attributes_reserve(&self) -> usize {
+        // The attribute's own SEQUENCE, OID and SET headers around the token.
+        const ATTRIBUTE_OVERHEAD: usize = 32;
+        self.timestamper()
+            .map_or(0, |t| t.max_token_len() + ATTRIBUTE_OVERHEAD)
     }
 }
 
@@ -127,4 +168,46 @@ impl SignatureOptions {
     pub fn field(&self) -> Option<&str> {
         self.field_name.as_deref()
     }
+}
+
+/// The DocMDP permissions of the document's certification signature, if it has one.
+pub(crate) fn certification_level<S: Source>(
+    doc: &Document<S>,
+) -> Result<Option<DocMdpPermissions>> {
+    let catalog = doc.catalog()?;
+    let Some(perms) = catalog.get(b"Perms") else {
+        return Ok(None);
+    };
+    let Object::Dict(perms) = doc.resolve(perms)? else {
+        return Ok(None);
+    };
+    let Some(sig) = perms.get(b"DocMDP") else {
+        return Ok(None);
+    };
+    let Object::Dict(sig) = doc.resolve(sig)? else {
+        return Ok(None);
+    };
+    Ok(docmdp_of_signature(&sig, &|o| doc.resolve(o)))
+}
+
+/// The DocMDP permissions a signature dictionary declares in its `/Reference` (P defaults to 2).
+pub(crate) fn docmdp_of_signature(
+    sig: &Dict,
+    resolve: &dyn Fn(&Object) -> Result<Object>,
+) -> Option<DocMdpPermissions> {
+    let references = resolve(sig.get(b"Reference")?).ok()?;
+    for item in references.as_array()? {
+        let Ok(Object::Dict(r)) = resolve(item) else {
+            continue;
+        };
+        if r.name(b"TransformMethod") != Some(b"DocMDP") {
+            continue;
+        }
+        let p = match r.get(b"TransformParams").map(resolve) {
+            Some(Ok(Object::Dict(params))) => params.integer(b"P").unwrap_or(2),
+            _ => 2,
+        };
+        return DocMdpPermissions::from_level(p).or(Some(DocMdpPermissions::NoChanges));
+    }
+    None
 }

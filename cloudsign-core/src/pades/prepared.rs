@@ -1,13 +1,19 @@
 //! Two-phase signing: the prepared state between "what must be signed" and "here is the
 //! signature", serialisable so that another process (or another day) can finish it.
 
+use super::update::{Draft, fill_contents};
 use super::{SigningError, hash_update_parts};
 use crate::cms;
 use crate::crypto::Hasher;
 use crate::error::Result;
-use crate::pdf::{Placeholder, patch_placeholder};
+use crate::pdf::Placeholder;
 use crate::signer::ToBeSigned;
+use crate::tsp::{self, TimeStamper, TimestampRequest};
 use crate::x509::Certificate;
+
+/// OID of the CAdES signature-time-stamp unsigned attribute (id-aa-signatureTimeStampToken,
+/// RFC 3161 Appendix A).
+const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
 
 /// A signature whose update is written and hashed, waiting for its signature value.
 ///
@@ -45,6 +51,7 @@ pub struct PreparedSignature {
     #[serde(with = "hex_list")]
     chain: Vec<Vec<u8>>,
     max_signature_len: usize,
+    timestamp_required: bool,
 }
 
 /// The finished incremental update: append it to the document it was prepared on.
@@ -74,27 +81,25 @@ impl SignedUpdate {
 const FORMAT: u32 = 1;
 
 impl PreparedSignature {
-    #[allow(clippy::too_many_arguments)] // one private constructor mirroring the fields
     pub(crate) fn new(
-        update: Vec<u8>,
-        base_len: u64,
-        contents: Placeholder,
-        byte_range: [u64; 4],
+        draft: Draft,
         document_digest: Vec<u8>,
         tbs: ToBeSigned,
         chain: Vec<Vec<u8>>,
         max_signature_len: usize,
+        timestamp_required: bool,
     ) -> Self {
         Self {
             format: FORMAT,
-            update,
-            base_len,
-            contents,
-            byte_range,
+            update: draft.update,
+            base_len: draft.base_len,
+            contents: draft.contents,
+            byte_range: draft.byte_range,
             document_digest,
             tbs,
             chain,
             max_signature_len,
+            timestamp_required,
         }
     }
 
@@ -145,13 +150,40 @@ impl PreparedSignature {
         Ok(state)
     }
 
-    /// Completes the update with `signature` (the signer's output over
+    /// Completes a B-B update with `signature` (the signer's output over
     /// [`to_be_signed`](Self::to_be_signed)).
     ///
     /// # Errors
+    /// [`SigningError::TimestampRequired`] for a B-T preparation,
     /// [`SigningError::SignatureTooLong`], [`SigningError::PlaceholderTooSmall`], or a CMS or
     /// certificate error.
     pub fn finish(self, signature: &[u8]) -> Result<SignedUpdate> {
+        if self.timestamp_required {
+            return Err(SigningError::TimestampRequired.into());
+        }
+        self.finish_with(signature, &[])
+    }
+
+    /// Completes the update with `signature` and a signature timestamp from `stamper` over it
+    /// (PAdES B-T).
+    ///
+    /// # Errors
+    /// As [`PreparedSignature::finish`], plus any timestamp failure.
+    pub fn finish_timestamped(
+        self,
+        signature: &[u8],
+        stamper: &dyn TimeStamper,
+    ) -> Result<SignedUpdate> {
+        let digest = self.tbs.algorithm().digest();
+        let request = TimestampRequest::new(digest, digest.digest(signature));
+        let token = tsp::timestamp(stamper, &request)?;
+        self.finish_with(
+            signature,
+            &[(SIGNATURE_TIME_STAMP.to_owned(), token.der().to_vec())],
+        )
+    }
+
+    fn finish_with(self, signature: &[u8], unsigned: &[(String, Vec<u8>)]) -> Result<SignedUpdate> {
         if signature.len() > self.max_signature_len {
             return Err(SigningError::SignatureTooLong {
                 len: signature.len(),
@@ -169,23 +201,10 @@ impl PreparedSignature {
             signature,
             self.tbs.algorithm(),
             &chain,
-            &[],
+            unsigned,
         )?;
-        let hex = hex::encode_upper(&cms);
         let mut bytes = self.update;
-        if !patch_placeholder(
-            &mut bytes,
-            self.base_len,
-            self.contents,
-            hex.as_bytes(),
-            b'0',
-        ) {
-            return Err(SigningError::PlaceholderTooSmall {
-                needed: cms.len(),
-                reserved: usize::try_from(self.contents.len / 2).unwrap_or(0),
-            }
-            .into());
-        }
+        fill_contents(&mut bytes, self.base_len, self.contents, &cms)?;
         Ok(SignedUpdate {
             base_len: self.base_len,
             bytes,

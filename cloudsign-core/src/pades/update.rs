@@ -1,0 +1,298 @@
+//! The update pipeline shared by signatures and document timestamps: draft an incremental
+//! update whose value dictionary has fixed-width `/ByteRange` and `/Contents` placeholders,
+//! hash every byte except the `/Contents` gap, then fill the gap. The same steps serve data in
+//! memory, a new file, or an append in place.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::options::{DocMdpPermissions, certification_level};
+use super::{SigningError, hash_source_range, hash_update_parts};
+use crate::crypto::{DigestAlgorithm, Hasher};
+use crate::error::Result;
+use crate::limits::Limits;
+use crate::pdf::form::{self, SignatureFieldRequest};
+use crate::pdf::{
+    Dict, Document, IncrementalWriter, Object, PdfError, PdfErrorKind, Placeholder, Source,
+    XrefKind, XrefStyle, patch_placeholder,
+};
+
+/// Width reserved for the three ByteRange numbers after the leading 0: three u64 values of up
+/// to 20 digits and two separating spaces.
+const BYTE_RANGE_WIDTH: usize = 62;
+
+/// What to draft: the value dictionary (without `/ByteRange` and `/Contents`), how many bytes
+/// its `/Contents` must hold, and where it goes.
+pub(crate) struct DraftRequest {
+    pub(crate) dictionary: Dict,
+    pub(crate) reserved: usize,
+    pub(crate) field_name: Option<String>,
+    pub(crate) certify: Option<DocMdpPermissions>,
+}
+
+/// An update with its placeholders, ByteRange already written.
+pub(crate) struct Draft {
+    pub(crate) update: Vec<u8>,
+    pub(crate) base_len: u64,
+    pub(crate) contents: Placeholder,
+    pub(crate) byte_range: [u64; 4],
+}
+
+impl Draft {
+    /// Writes `der` into the `/Contents` placeholder and returns the finished update.
+    pub(crate) fn fill(mut self, der: &[u8]) -> Result<Vec<u8>> {
+        fill_contents(&mut self.update, self.base_len, self.contents, der)?;
+        Ok(self.update)
+    }
+}
+
+/// Writes `der` as hex into the `/Contents` placeholder of `update` (zero-padded).
+pub(crate) fn fill_contents(
+    update: &mut [u8],
+    base_len: u64,
+    contents: Placeholder,
+    der: &[u8],
+) -> Result<()> {
+    let hex = hex::encode_upper(der);
+    if patch_placeholder(update, base_len, contents, hex.as_bytes(), b'0') {
+        Ok(())
+    } else {
+        Err(SigningError::PlaceholderTooSmall {
+            needed: der.len(),
+            reserved: usize::try_from(contents.len / 2).unwrap_or(0),
+        }
+        .into())
+    }
+}
+
+/// Something that turns a document into one signed incremental update.
+pub(crate) trait UpdateMaker {
+    /// The digest over the covered bytes.
+    fn digest_algorithm(&self) -> DigestAlgorithm;
+    /// The update with placeholders.
+    fn draft<S: Source>(&self, doc: &Document<S>) -> Result<Draft>;
+    /// The finished update, given the digest of the covered bytes.
+    fn complete(&self, draft: Draft, document_digest: Vec<u8>) -> Result<Vec<u8>>;
+}
+
+/// The draft and the digest of the covered bytes of a document in memory.
+pub(crate) fn draft_and_digest<M: UpdateMaker>(
+    maker: &M,
+    pdf: &[u8],
+    limits: &Limits,
+) -> Result<(Draft, Vec<u8>)> {
+    let doc = Document::open(pdf, limits)?;
+    let draft = maker.draft(&doc)?;
+    let mut hasher = Hasher::new(maker.digest_algorithm());
+    hasher.update(pdf);
+    hash_draft(&draft, &mut hasher);
+    Ok((draft, hasher.finalize()))
+}
+
+/// The document in memory followed by its finished update.
+pub(crate) fn make_in_memory<M: UpdateMaker>(
+    maker: &M,
+    pdf: &[u8],
+    limits: &Limits,
+) -> Result<Vec<u8>> {
+    let (draft, digest) = draft_and_digest(maker, pdf, limits)?;
+    let update = maker.complete(draft, digest)?;
+    let mut out = Vec::with_capacity(pdf.len() + update.len());
+    out.extend_from_slice(pdf);
+    out.extend_from_slice(&update);
+    Ok(out)
+}
+
+/// Streams `input` into a new file `output` with the update appended. The output appears
+/// complete or not at all (temporary file beside it, synced, renamed).
+pub(crate) fn make_file<M: UpdateMaker>(
+    maker: &M,
+    input: &Path,
+    output: &Path,
+    limits: &Limits,
+) -> Result<()> {
+    let doc = Document::open(File::open(input)?, limits)?;
+    let draft = maker.draft(&doc)?;
+    let tmp_path = temporary_path_beside(output);
+    let result = (|| {
+        let mut tmp = File::create(&tmp_path)?;
+        let mut hasher = Hasher::new(maker.digest_algorithm());
+        hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, Some(&mut tmp))?;
+        hash_draft(&draft, &mut hasher);
+        let update = maker.complete(draft, hasher.finalize())?;
+        tmp.write_all(&update)?;
+        tmp.sync_all()?;
+        drop(tmp);
+        std::fs::rename(&tmp_path, output)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp_path);
+    }
+    result
+}
+
+/// Appends the update to the file at `path`; nothing is written unless it is complete.
+pub(crate) fn make_in_place<M: UpdateMaker>(maker: &M, path: &Path, limits: &Limits) -> Result<()> {
+    let mut file = File::options().read(true).append(true).open(path)?;
+    let doc = Document::open(file.try_clone()?, limits)?;
+    let draft = maker.draft(&doc)?;
+    let mut hasher = Hasher::new(maker.digest_algorithm());
+    hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, None)?;
+    hash_draft(&draft, &mut hasher);
+    let base_len = draft.base_len;
+    let update = maker.complete(draft, hasher.finalize())?;
+    if file.metadata()?.len() != base_len {
+        return Err(SigningError::DocumentMismatch.into());
+    }
+    file.write_all(&update)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn hash_draft(draft: &Draft, hasher: &mut Hasher) {
+    // The draft's byte range was computed from this very update, so it always fits.
+    hash_update_parts(&draft.update, draft.base_len, draft.byte_range, hasher);
+}
+
+fn temporary_path_beside(output: &Path) -> PathBuf {
+    let mut random = [0u8; 8];
+    crate::crypto::random_bytes(&mut random);
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    output.with_file_name(format!(".{name}.{}.tmp", hex::encode(random)))
+}
+
+/// Builds the update: value dictionary with placeholders, field and widget, form bookkeeping.
+pub(crate) fn draft_update<S: Source>(doc: &Document<S>, request: DraftRequest) -> Result<Draft> {
+    if doc.is_encrypted() {
+        return Err(PdfError::new(PdfErrorKind::Encrypted).into());
+    }
+    if doc.trailing_garbage().is_some() {
+        return Err(SigningError::TrailingData.into());
+    }
+    let existing = form::fields(doc)?;
+    let signed_before = existing
+        .iter()
+        .any(|f| f.is_signature() && f.value_ref().is_some());
+    if request.certify.is_some() && signed_before {
+        return Err(SigningError::CertificationNotFirst.into());
+    }
+    if certification_level(doc)? == Some(DocMdpPermissions::NoChanges) {
+        return Err(SigningError::CertifiedNoChanges.into());
+    }
+
+    let base_len = doc.len();
+    let last = doc
+        .revisions()
+        .last()
+        .ok_or(PdfError::new(PdfErrorKind::MissingStartxref))?;
+    let style = match last.xref_kind {
+        XrefKind::Stream => XrefStyle::Stream,
+        _ => XrefStyle::Table,
+    };
+    let mut carried = Dict::new();
+    for key in [&b"Root"[..], b"Info", b"ID"] {
+        if let Some(v) = doc.trailer().get(key) {
+            carried.set(key.to_vec(), v.clone());
+        }
+    }
+    let size_from_trailer = doc
+        .trailer()
+        .integer(b"Size")
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(0);
+    let next_number = size_from_trailer.max(doc.max_object_number().saturating_add(1));
+    let ends_with_eol = {
+        let tail = doc.read_range(base_len.saturating_sub(1), base_len)?;
+        matches!(tail.last(), Some(b'\n' | b'\r'))
+    };
+    let mut writer = IncrementalWriter::new(
+        base_len,
+        ends_with_eol,
+        last.xref_offset,
+        style,
+        next_number,
+        carried,
+    );
+
+    let value_ref = writer.allocate();
+    let (body, byte_range_rel, contents_rel) =
+        value_dictionary(request.dictionary, request.reserved);
+    let mut catalog_entries = Vec::new();
+    if request.certify.is_some() {
+        let mut perms = Dict::new();
+        perms.set(b"DocMDP".to_vec(), value_ref);
+        catalog_entries.push((b"Perms".to_vec(), Object::Dict(perms)));
+    }
+    form::add_signature_field(
+        doc,
+        &mut writer,
+        &SignatureFieldRequest {
+            name: request.field_name,
+            value: value_ref,
+            page_index: 0,
+            rect: [0.0; 4],
+            appearance: None,
+            catalog_entries,
+        },
+    )?;
+    writer.add_raw(value_ref, body);
+    let written = writer.finish();
+    let body_at =
+        *written
+            .body_offsets
+            .get(&value_ref)
+            .ok_or(PdfError::new(PdfErrorKind::Syntax(
+                "writer lost the signature",
+            )))?;
+
+    // `<` of /Contents is the first excluded byte; the byte after `>` the first included.
+    let reserved = request.reserved as u64;
+    let gap_start = body_at + contents_rel;
+    let gap_end = gap_start + 2 + 2 * reserved;
+    let byte_range = [0, gap_start, gap_end, written.end - gap_end];
+    let mut update = written.bytes;
+    let value = format!("{} {} {}", byte_range[1], byte_range[2], byte_range[3]);
+    let slot = Placeholder {
+        offset: body_at + byte_range_rel,
+        len: BYTE_RANGE_WIDTH as u64,
+    };
+    if !patch_placeholder(&mut update, base_len, slot, value.as_bytes(), b' ') {
+        return Err(SigningError::PlaceholderTooSmall {
+            needed: value.len(),
+            reserved: BYTE_RANGE_WIDTH,
+        }
+        .into());
+    }
+    let contents = Placeholder {
+        offset: gap_start + 1,
+        len: 2 * reserved,
+    };
+    Ok(Draft {
+        update,
+        base_len,
+        contents,
+        byte_range,
+    })
+}
+
+/// The value dictionary with its placeholders, and the offsets (relative to the body) of the
+/// ByteRange numbers and of the `<` that opens `/Contents`.
+fn value_dictionary(dict: Dict, reserved: usize) -> (Vec<u8>, u64, u64) {
+    let mut body = Object::Dict(dict).to_bytes();
+    // Reopen the dictionary to append the two placeholder entries.
+    body.truncate(body.len() - 2);
+    body.extend_from_slice(b"/ByteRange [0 ");
+    let byte_range_rel = body.len() as u64;
+    body.extend(std::iter::repeat_n(b' ', BYTE_RANGE_WIDTH));
+    body.extend_from_slice(b"]/Contents ");
+    let contents_rel = body.len() as u64;
+    body.push(b'<');
+    body.extend(std::iter::repeat_n(b'0', 2 * reserved));
+    body.extend_from_slice(b">>>");
+    (body, byte_range_rel, contents_rel)
+}
