@@ -6,13 +6,15 @@
 mod diff;
 mod report;
 mod signature;
+mod timestamp;
 
 use std::fs::File;
 use std::path::Path;
 
 pub use report::{
     CertificateSummary, Coverage, Indication, Integrity, ModificationLevel, Modifications,
-    REPORT_SCHEMA_VERSION, SignatureReport, SubIndication, ValidationReport,
+    REPORT_SCHEMA_VERSION, SignatureKind, SignatureReport, SubIndication, TimestampReport,
+    ValidationReport,
 };
 
 use crate::error::Result;
@@ -41,6 +43,7 @@ use crate::x509::TrustStore;
 #[derive(Debug, Clone)]
 pub struct Validator {
     trust: TrustStore,
+    tsa_trust: Option<TrustStore>,
     at: Option<UnixTime>,
     limits: Limits,
 }
@@ -50,9 +53,17 @@ impl Validator {
     pub fn new(trust: TrustStore) -> Self {
         Self {
             trust,
+            tsa_trust: None,
             at: None,
             limits: Limits::default(),
         }
+    }
+
+    /// Trust anchors for timestamp authorities (default: the signers' trust store).
+    #[must_use]
+    pub fn tsa_trust(mut self, trust: TrustStore) -> Self {
+        self.tsa_trust = Some(trust);
+        self
     }
 
     /// Validate as of `time` instead of now.
@@ -121,6 +132,7 @@ impl Validator {
         let context = signature::Context {
             doc: &doc,
             trust: &self.trust,
+            tsa_trust: self.tsa_trust.as_ref().unwrap_or(&self.trust),
             at,
             limits: &self.limits,
         };

@@ -46,6 +46,9 @@ pub enum SubIndication {
     ChainConstraintsFailure,
     /// An algorithm is forbidden or unsupported (e.g. SHA-1).
     CryptoConstraintsFailure,
+    /// Extension: a timestamp does not check out (not over this data, bad token, or no path
+    /// from the authority to a trust anchor).
+    TimestampFailure,
     /// Extension: the document was modified after signing in a way the signature does not
     /// permit (content changed, or DocMDP permissions exceeded).
     DisallowedModification,
@@ -116,6 +119,39 @@ impl From<&Certificate> for CertificateSummary {
     }
 }
 
+/// What a signature field holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SignatureKind {
+    /// A signature (CAdES or PKCS#7 detached).
+    Signature,
+    /// A document timestamp (RFC 3161 token over the document).
+    DocumentTimestamp,
+}
+
+/// One RFC 3161 timestamp and how it checked out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimestampReport {
+    /// The time the authority asserts (genTime), RFC 3339.
+    pub time: Option<String>,
+    /// The authority's signing certificate.
+    pub tsa: Option<CertificateSummary>,
+    /// The authority's policy OID.
+    pub policy: Option<String>,
+    /// The token's serial number, hex.
+    pub serial: Option<String>,
+    /// The token is over the data it claims to timestamp.
+    pub imprint_ok: bool,
+    /// The token's signature, ESS binding and the TSA certificate's purpose check out.
+    pub signature_ok: bool,
+    /// The authority's certification path, TSA first, trust anchor last.
+    pub chain: Vec<CertificateSummary>,
+    /// Passed when all of the above hold and the path reaches a trust anchor.
+    pub indication: Indication,
+    /// What went wrong, if anything.
+    pub findings: Vec<String>,
+}
+
 /// The integrity checks of one signature.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Integrity {
@@ -135,6 +171,8 @@ pub struct Integrity {
 pub struct SignatureReport {
     /// Fully qualified field name.
     pub field: String,
+    /// Signature or document timestamp.
+    pub kind: SignatureKind,
     /// The verdict.
     pub indication: Indication,
     /// Why, when not passed.
@@ -163,6 +201,12 @@ pub struct SignatureReport {
     pub validation_time: String,
     /// Claimed signing time (`/M`); not proof of time.
     pub claimed_signing_time: Option<String>,
+    /// The time the signature is proven to have existed at (a valid signature timestamp,
+    /// or the document timestamp's own time).
+    pub proven_time: Option<String>,
+    /// Signature timestamps (for a signature) or the token itself (for a document
+    /// timestamp).
+    pub timestamps: Vec<TimestampReport>,
     /// DocMDP level, for a certification signature.
     pub certification: Option<i64>,
     /// Changes after this signature.

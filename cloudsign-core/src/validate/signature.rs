@@ -4,10 +4,11 @@
 use super::diff;
 use super::report::{
     CertificateSummary, Coverage, Indication, Integrity, ModificationLevel, Modifications,
-    SignatureReport, SubIndication, time_text,
+    SignatureKind, SignatureReport, SubIndication, time_text,
 };
+use super::timestamp::check_token;
 use crate::cms::{self, SignedDataView};
-use crate::crypto::{CryptoError, Hasher};
+use crate::crypto::{CryptoError, DigestAlgorithm, Hasher};
 use crate::error::Result;
 use crate::limits::Limits;
 use crate::pades::{self, hash_source_range};
@@ -16,9 +17,13 @@ use crate::pdf::{Dict, Document, ObjRef, Object, Source, StringFormat};
 use crate::time::UnixTime;
 use crate::x509::{self, PathFailure, TrustStore};
 
+/// OID of the CAdES signature-time-stamp unsigned attribute (RFC 3161 Appendix A).
+const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
+
 pub(super) struct Context<'a, S: Source> {
     pub(super) doc: &'a Document<S>,
     pub(super) trust: &'a TrustStore,
+    pub(super) tsa_trust: &'a TrustStore,
     pub(super) at: UnixTime,
     pub(super) limits: &'a Limits,
 }
@@ -38,6 +43,7 @@ impl<S: Source> Context<'_, S> {
     pub(super) fn check(&self, field: &str, sig_ref: ObjRef) -> Result<SignatureReport> {
         let mut report = SignatureReport {
             field: field.to_owned(),
+            kind: SignatureKind::Signature,
             indication: Indication::Failed,
             sub_indication: None,
             sub_filter: None,
@@ -52,6 +58,8 @@ impl<S: Source> Context<'_, S> {
             chain: Vec::new(),
             validation_time: time_text(self.at),
             claimed_signing_time: None,
+            proven_time: None,
+            timestamps: Vec::new(),
             certification: None,
             modifications: Modifications {
                 later_revisions: 0,
@@ -176,6 +184,11 @@ impl<S: Source> Context<'_, S> {
 
         match report.sub_filter.as_deref() {
             Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached") => {}
+            Some("ETSI.RFC3161") => {
+                report.kind = SignatureKind::DocumentTimestamp;
+                self.check_document_timestamp(&contents, byte_range, report, verdict)?;
+                return self.check_modifications(revision, report, verdict);
+            }
             other => {
                 report.findings.push(format!(
                     "unsupported /SubFilter {}",
@@ -196,7 +209,16 @@ impl<S: Source> Context<'_, S> {
             }
         };
         self.check_cms(&cms, byte_range, report, verdict)?;
+        self.check_modifications(revision, report, verdict)
+    }
 
+    fn check_modifications(
+        &self,
+        revision: usize,
+        report: &mut SignatureReport,
+        verdict: &mut Verdict,
+    ) -> Result<()> {
+        let doc = self.doc;
         let certification = report
             .certification
             .and_then(pades::DocMdpPermissions::from_level);
@@ -212,6 +234,44 @@ impl<S: Source> Context<'_, S> {
                 report.modifications.later_revisions
             ));
         }
+        Ok(())
+    }
+
+    /// Digest of the bytes `byte_range` covers.
+    fn covered_digest(&self, alg: DigestAlgorithm, [_, b, c, d]: [u64; 4]) -> Result<Vec<u8>> {
+        let mut hasher = Hasher::new(alg);
+        hash_source_range(self.doc.source(), 0, b, &mut hasher, None)?;
+        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher, None)?;
+        Ok(hasher.finalize())
+    }
+
+    /// A document timestamp: the token must be over the covered bytes.
+    fn check_document_timestamp(
+        &self,
+        contents: &[u8],
+        byte_range: [u64; 4],
+        report: &mut SignatureReport,
+        verdict: &mut Verdict,
+    ) -> Result<()> {
+        let imprint = |alg: DigestAlgorithm| self.covered_digest(alg, byte_range);
+        let checked = check_token(contents, &imprint, self.tsa_trust, self.at, self.limits)?;
+        let token = checked.report;
+        report.integrity.digest_ok = token.imprint_ok;
+        report.integrity.signature_ok = token.signature_ok;
+        report.signer = token.tsa.clone();
+        report.chain = token.chain.clone();
+        report.proven_time = checked.proven_time.map(time_text);
+        report.findings.extend(token.findings.iter().cloned());
+        match (token.imprint_ok, token.signature_ok, token.indication) {
+            (false, _, _) => verdict.fail(Indication::Failed, SubIndication::HashFailure),
+            (true, false, _) => verdict.fail(Indication::Failed, SubIndication::SigCryptoFailure),
+            (true, true, Indication::Passed) => {}
+            (true, true, _) => verdict.fail(
+                Indication::Indeterminate,
+                SubIndication::NoCertificateChainFound,
+            ),
+        }
+        report.timestamps.push(token);
         Ok(())
     }
 
@@ -244,10 +304,7 @@ impl<S: Source> Context<'_, S> {
                 .push("the content-type attribute is not id-data".into());
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
         }
-        let mut hasher = Hasher::new(digest_algorithm);
-        hash_source_range(self.doc.source(), 0, b, &mut hasher, None)?;
-        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher, None)?;
-        let digest = hasher.finalize();
+        let digest = self.covered_digest(digest_algorithm, [0, b, c, d])?;
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
             report.findings.push(
@@ -309,7 +366,40 @@ impl<S: Source> Context<'_, S> {
             );
         }
 
-        match x509::validate_path(signer, cms.certificates(), self.trust, self.at, self.limits) {
+        // A valid signature timestamp proves when the signature existed: the level rises to
+        // B-T and the signer's path is judged at that time.
+        let mut proven_time = None;
+        for (oid, token) in cms.unsigned_attributes() {
+            if oid != SIGNATURE_TIME_STAMP {
+                continue;
+            }
+            let imprint = |alg: DigestAlgorithm| Ok(alg.digest(cms.signature()));
+            let checked = check_token(&token, &imprint, self.tsa_trust, self.at, self.limits)?;
+            if checked.proven_time.is_none() {
+                report
+                    .findings
+                    .push("a signature timestamp does not check out".into());
+                verdict.fail(Indication::Indeterminate, SubIndication::TimestampFailure);
+            }
+            proven_time = proven_time.or(checked.proven_time);
+            report.timestamps.push(checked.report);
+        }
+        if let Some(t) = proven_time {
+            report.proven_time = Some(time_text(t));
+            if report.level.is_some() {
+                report.level = Some("B-T".to_owned());
+            }
+        }
+        let path_time = proven_time.unwrap_or(self.at);
+        report.validation_time = time_text(path_time);
+
+        match x509::validate_path(
+            signer,
+            cms.certificates(),
+            self.trust,
+            path_time,
+            self.limits,
+        ) {
             Ok(path) => {
                 report.chain = path
                     .certificates
