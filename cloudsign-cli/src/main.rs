@@ -4,9 +4,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use cloudsign_core::pades::{DocMdpPermissions, PdfSigner, SignatureOptions};
+use cloudsign_core::http::HttpTimeStamper;
+use cloudsign_core::pades::{
+    DocMdpPermissions, DocumentTimestamper, PdfSigner, SignatureOptions, SignatureProfile,
+};
+use cloudsign_core::serve::{HttpServer, timestamp_handler};
 use cloudsign_core::signer::LocalSigner;
 use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::validate::{Indication, ValidationReport, Validator};
 use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
 
@@ -35,6 +40,17 @@ enum Command {
     },
     /// Sign a PDF (PAdES baseline) by incremental update.
     Sign(Box<SignArgs>),
+    /// Add an RFC 3161 document timestamp to a PDF.
+    Timestamp {
+        /// The PDF to timestamp.
+        input: PathBuf,
+        /// Where to write the result.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Timestamp authority URL; repeat to give fallbacks, tried in order.
+        #[arg(long = "tsa", required = true)]
+        tsa: Vec<String>,
+    },
     /// Verify every signature of a PDF. Exit 0: all pass; 1: any fails or is indeterminate;
     /// 2: the input cannot be judged.
     Verify {
@@ -43,13 +59,46 @@ enum Command {
         /// Trusted root certificate(s), PEM; may be repeated.
         #[arg(long = "trust", required = true)]
         trust: Vec<PathBuf>,
+        /// Trusted roots for timestamp authorities (default: the --trust roots).
+        #[arg(long = "tsa-trust")]
+        tsa_trust: Vec<PathBuf>,
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
+    /// Serve a timestamp authority over HTTP.
+    Serve {
+        #[command(subcommand)]
+        service: Service,
+    },
     /// Make a throwaway PKI, sign a sample contract and verify it.
     Demo,
 }
+
+#[derive(Subcommand)]
+enum Service {
+    /// An RFC 3161 timestamp authority (POST application/timestamp-query).
+    Tsa {
+        /// The authority's private key, PKCS#8 PEM.
+        #[arg(long)]
+        key: PathBuf,
+        /// The authority's certificate (extendedKeyUsage critical id-kp-timeStamping), PEM.
+        #[arg(long)]
+        cert: PathBuf,
+        /// Issuer certificates to include in tokens, PEM.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3180")]
+        listen: String,
+        /// The authority's policy OID.
+        #[arg(long, default_value = DEFAULT_TSA_POLICY)]
+        policy: String,
+    },
+}
+
+/// Policy OID of the embedded authority unless told otherwise (a private-use arc).
+const DEFAULT_TSA_POLICY: &str = "1.3.6.1.4.1.99999.1.1";
 
 #[derive(clap::Args)]
 struct SignArgs {
@@ -74,8 +123,11 @@ struct SignArgs {
     #[arg(long)]
     chain: Option<PathBuf>,
     /// PAdES level.
-    #[arg(long, default_value = "b-b", value_parser = ["b-b"])]
+    #[arg(long, default_value = "b-b", value_parser = ["b-b", "b-t"])]
     level: String,
+    /// Timestamp authority URL (needed for b-t); repeat to give fallbacks.
+    #[arg(long = "tsa")]
+    tsa: Vec<String>,
     /// Field to sign (an existing empty signature field, or a new one).
     #[arg(long)]
     field: Option<String>,
@@ -95,7 +147,25 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Testpki { dir, password } => testpki(&dir, &password),
         Command::Sign(args) => sign(&args),
-        Command::Verify { input, trust, json } => return verify(&input, &trust, json),
+        Command::Timestamp { input, output, tsa } => timestamp(&input, &output, &tsa),
+        Command::Verify {
+            input,
+            trust,
+            tsa_trust,
+            json,
+        } => {
+            return verify(&input, &trust, &tsa_trust, json);
+        }
+        Command::Serve {
+            service:
+                Service::Tsa {
+                    key,
+                    cert,
+                    chain,
+                    listen,
+                    policy,
+                },
+        } => serve_tsa(&key, &cert, chain.as_deref(), &listen, &policy),
         Command::Demo => demo(),
     };
     match result {
@@ -160,10 +230,72 @@ fn sign(args: &SignArgs) -> Result<(), String> {
     if let Some(p) = args.certify.and_then(DocMdpPermissions::from_level) {
         options = options.certify(p);
     }
+    let stamper = match (args.level.as_str(), args.tsa.is_empty()) {
+        ("b-t", true) => return Err("--level b-t needs --tsa URL".to_owned()),
+        ("b-t", false) => Some(http_timestamper(&args.tsa)?),
+        _ => None,
+    };
+    let profile = match &stamper {
+        Some(timestamper) => SignatureProfile::BaselineT { timestamper },
+        None => SignatureProfile::BaselineB,
+    };
     PdfSigner::new(&signer)
+        .profile(profile)
         .options(options)
         .sign_file(&args.input, &args.output)
         .map_err(|e| format!("cannot sign {}: {e}", args.input.display()))
+}
+
+fn http_timestamper(urls: &[String]) -> Result<HttpTimeStamper, String> {
+    let (first, rest) = urls.split_first().ok_or("no timestamp authority given")?;
+    let mut stamper = HttpTimeStamper::new(first).map_err(|e| format!("{first}: {e}"))?;
+    for url in rest {
+        stamper = stamper.fallback(url).map_err(|e| format!("{url}: {e}"))?;
+    }
+    Ok(stamper)
+}
+
+fn timestamp(input: &Path, output: &Path, tsa: &[String]) -> Result<(), String> {
+    let stamper = http_timestamper(tsa)?;
+    DocumentTimestamper::new(&stamper)
+        .timestamp_file(input, output)
+        .map_err(|e| format!("cannot timestamp {}: {e}", input.display()))
+}
+
+fn load_authority(
+    key: &Path,
+    cert: &Path,
+    chain: Option<&Path>,
+    policy: &str,
+) -> Result<TimestampAuthority, String> {
+    let mut certificates =
+        vec![Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?];
+    if let Some(chain) = chain {
+        certificates.extend(
+            parse_pem_chain(&read(chain)?).map_err(|e| format!("{}: {e}", chain.display()))?,
+        );
+    }
+    let signer = LocalSigner::from_pkcs8_pem(&read(key)?, certificates)
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    TimestampAuthority::new(signer, policy).map_err(|e| format!("cannot start the authority: {e}"))
+}
+
+fn serve_tsa(
+    key: &Path,
+    cert: &Path,
+    chain: Option<&Path>,
+    listen: &str,
+    policy: &str,
+) -> Result<(), String> {
+    let authority = load_authority(key, cert, chain, policy)?;
+    let server = HttpServer::bind(
+        listen,
+        timestamp_handler(move |request| authority.respond(request)),
+    )
+    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    println!("timestamp authority listening on {}", server.url());
+    server.run_forever();
+    Ok(())
 }
 
 fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
@@ -176,9 +308,13 @@ fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
     Ok(store)
 }
 
-fn verify(input: &Path, trust: &[PathBuf], json: bool) -> ExitCode {
+fn verify(input: &Path, trust: &[PathBuf], tsa_trust: &[PathBuf], json: bool) -> ExitCode {
     let report = trust_store(trust).and_then(|store| {
-        Validator::new(store)
+        let mut validator = Validator::new(store);
+        if !tsa_trust.is_empty() {
+            validator = validator.tsa_trust(trust_store(tsa_trust)?);
+        }
+        validator
             .validate_file(input)
             .map_err(|e| format!("cannot verify {}: {e}", input.display()))
     });
@@ -212,16 +348,32 @@ fn demo() -> Result<(), String> {
     println!("1. Generating a throwaway test PKI in {}", dir.display());
     let pki = TestPki::generate().map_err(|e| e.to_string())?;
     pki.write_to_dir(&dir, "test").map_err(|e| e.to_string())?;
+
+    let authority = pki.authority().map_err(|e| e.to_string())?;
+    let server = HttpServer::spawn(
+        "127.0.0.1:0",
+        timestamp_handler(move |request| authority.respond(request)),
+    )
+    .map_err(|e| format!("cannot start the embedded timestamp authority: {e}"))?;
+    println!(
+        "2. Embedded timestamp authority listening on {}",
+        server.url()
+    );
+
     let contract = dir.join("contract.pdf");
     std::fs::write(&contract, samples::contract_pdf()).map_err(|e| e.to_string())?;
     println!(
-        "2. Signing {} as {}",
+        "3. Signing {} (PAdES B-T) as {}",
         contract.display(),
         pki.signer_rsa.certificate.subject()
     );
     let signer = pki.signer_rsa.signer().map_err(|e| e.to_string())?;
+    let timestamper = HttpTimeStamper::new(&server.url()).map_err(|e| e.to_string())?;
     let signed = dir.join("contract-signed.pdf");
     PdfSigner::new(&signer)
+        .profile(SignatureProfile::BaselineT {
+            timestamper: &timestamper,
+        })
         .options(
             SignatureOptions::new()
                 .reason("I agree to the terms of this contract")
@@ -229,18 +381,18 @@ fn demo() -> Result<(), String> {
         )
         .sign_file(&contract, &signed)
         .map_err(|e| e.to_string())?;
-    println!("3. Verifying {} against the test root\n", signed.display());
+    println!("4. Verifying {} against the test root\n", signed.display());
     let mut store = TrustStore::new();
     store.add(pki.root.certificate);
     let report = Validator::new(store)
         .validate_file(&signed)
         .map_err(|e| e.to_string())?;
     print!("{}", report_text::render(&report));
-    if report
-        .signatures
-        .iter()
-        .all(|s| s.indication == Indication::Passed)
-        && report.passed()
+    if report.passed()
+        && report
+            .signatures
+            .iter()
+            .all(|s| s.indication == Indication::Passed)
     {
         println!(
             "\nThe demo signature is valid. Files are in {}",

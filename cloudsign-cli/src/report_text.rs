@@ -22,9 +22,13 @@ pub(crate) fn render(report: &ValidationReport) -> String {
             Some(sub) => format!("{:?} ({:?})", sig.indication, sub),
             None => format!("{:?}", sig.indication),
         };
+        let what = match sig.kind {
+            cloudsign_core::validate::SignatureKind::Signature => "Signature",
+            cloudsign_core::validate::SignatureKind::DocumentTimestamp => "Document timestamp",
+        };
         let _ = writeln!(
             out,
-            "\nSignature {} in field {:?}: {}",
+            "\n{what} {} in field {:?}: {}",
             i + 1,
             sig.field,
             verdict.to_uppercase()
@@ -52,6 +56,22 @@ pub(crate) fn render(report: &ValidationReport) -> String {
         if !sig.chain.is_empty() {
             let names: Vec<&str> = sig.chain.iter().map(|c| c.subject.as_str()).collect();
             let _ = writeln!(out, "  chain:      {}", names.join(" <- "));
+        }
+        for ts in &sig.timestamps {
+            let tsa = ts
+                .tsa
+                .as_ref()
+                .map_or("unknown authority", |c| c.subject.as_str());
+            let _ = writeln!(
+                out,
+                "  timestamp:  {} by {} ({:?})",
+                ts.time.as_deref().unwrap_or("?"),
+                tsa,
+                ts.indication
+            );
+        }
+        if let Some(t) = &sig.proven_time {
+            let _ = writeln!(out, "  proven at:  {t}");
         }
         if let Some(t) = &sig.claimed_signing_time {
             let _ = writeln!(out, "  claimed at: {t} (not proof of time)");
