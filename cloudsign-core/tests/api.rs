@@ -14,5 +14,7 @@ mod fuzz_replay;
 mod interop;
 #[path = "api/signing.rs"]
 mod signing;
+#[path = "api/timestamps.rs"]
+mod timestamps;
 #[path = "api/verification.rs"]
 mod verification;

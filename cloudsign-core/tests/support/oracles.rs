@@ -124,6 +124,35 @@ pub fn pyhanko_validate(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
     pyhanko_validate_with(pdf, trust_root_pem, &[])
 }
 
+/// pyHanko's detailed (`--pretty-print`) validation with several trust roots (e.g. the signer's
+/// and the timestamp authority's): ok when every signature's bottom line is valid and, for
+/// each signature that carries a timestamp, pyHanko judged that timestamp valid too.
+pub fn pyhanko_validate_detailed(pdf: &Path, trust_roots: &[&Path]) -> OracleOutcome {
+    let mut cmd = Command::new("pyhanko");
+    cmd.args([
+        "sign",
+        "validate",
+        "--pretty-print",
+        "--no-revocation-check",
+    ]);
+    for root in trust_roots {
+        cmd.arg("--trust").arg(root);
+    }
+    let (out, transcript) = run(cmd.arg("--trust-replace").arg(pdf));
+    let Some(out) = out else {
+        return OracleOutcome::fail(transcript);
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let judged = stdout.matches("the signature is judged valid").count();
+    let bad = stdout.contains("judged invalid")
+        || stdout.contains("not valid")
+        || stdout.contains("invalid");
+    OracleOutcome {
+        ok: out.status.success() && judged > 0 && !bad,
+        output: transcript,
+    }
+}
+
 /// [`pyhanko_validate`] with pyHanko's lenient syntax mode, which hybrid-reference files need:
 /// pyHanko's strict reader refuses every hybrid file, signed or not.
 pub fn pyhanko_validate_lenient(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
