@@ -9,6 +9,9 @@
 //! handing it to criterion. The table uses the median of those recorded per-iteration times.
 //! So the table and criterion's report come from the same executions, in the same process,
 //! with no second measuring pass and no dependence on where criterion writes its JSON files.
+//!
+//! Last, a few timing splits (median of 11 runs each) show where the cost beyond hashing goes
+//! for the many-object file: opening the document, walking the page tree, copying the output.
 
 // A benchmark has no caller to return an error to: a failure to set up is reported by
 // `expect` with a message, which is what a bench should do.
@@ -19,9 +22,13 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cloudsign_benches::{BENCH_SIZES, MANY_OBJECT_PAGES, ms};
+use std::fs::File;
+
+use cloudsign_benches::{BENCH_SIZES, MANY_OBJECT_PAGES, median_time, ms};
+use cloudsign_core::Limits;
 use cloudsign_core::crypto::{DigestAlgorithm, Hasher};
 use cloudsign_core::pades::PdfSigner;
+use cloudsign_core::pdf::Document;
 use cloudsign_core::signer::{LocalSigner, Signer, ToBeSigned};
 use cloudsign_core::testkit::{TestPki, samples};
 use cloudsign_core::x509::TrustStore;
@@ -255,6 +262,61 @@ fn print_table(fx: &Fixture, t: &Timings) {
     );
 }
 
+/// Timing splits that say where the cost beyond hashing goes, measured with the median of a
+/// few runs of each step (not by criterion: these are diagnostics, not tracked benchmarks).
+fn print_splits(fx: &Fixture) {
+    const RUNS: usize = 11;
+    let limits = Limits::default();
+    let open = median_time(RUNS, || {
+        Document::open(&fx.text[..], &limits).expect("open")
+    });
+    let open_pages = median_time(RUNS, || {
+        let doc = Document::open(&fx.text[..], &limits).expect("open");
+        doc.pages().expect("pages").len()
+    });
+    let path = std::env::temp_dir().join(format!("cloudsign-bench-{}.pdf", std::process::id()));
+    std::fs::write(&path, &fx.text).expect("write temporary sample");
+    let file_open = median_time(RUNS, || {
+        Document::open(File::open(&path).expect("open file"), &limits).expect("open")
+    });
+    let file_open_pages = median_time(RUNS, || {
+        let doc = Document::open(File::open(&path).expect("open file"), &limits).expect("open");
+        doc.pages().expect("pages").len()
+    });
+    let _ = std::fs::remove_file(&path);
+    let copy = fx.large.last().map(|(label, pdf, _)| {
+        let d = median_time(RUNS, || {
+            let mut out = Vec::with_capacity(pdf.len() + 65_536);
+            out.extend_from_slice(black_box(pdf));
+            out
+        });
+        (*label, d)
+    });
+    println!();
+    println!("Timing splits (median of {RUNS} runs each)");
+    println!("| step | ms |");
+    println!("|---|---:|");
+    println!("| text8000 in memory: Document::open | {:.2} |", ms(open));
+    println!(
+        "| text8000 in memory: open + pages() | {:.2} |",
+        ms(open_pages)
+    );
+    println!(
+        "| text8000 by path: Document::open | {:.2} |",
+        ms(file_open)
+    );
+    println!(
+        "| text8000 by path: open + pages() | {:.2} |",
+        ms(file_open_pages)
+    );
+    if let Some((label, d)) = copy {
+        println!(
+            "| {label}: allocate + copy the input into the output Vec | {:.2} |",
+            ms(d)
+        );
+    }
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let fx = Fixture::new();
@@ -262,4 +324,5 @@ fn main() {
     run_groups(&mut c, &fx, &timings);
     c.final_summary();
     print_table(&fx, &timings);
+    print_splits(&fx);
 }
