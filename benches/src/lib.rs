@@ -33,3 +33,15 @@ pub fn median_time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_time_returns_a_measured_run() {
+        let d = median_time(5, || std::thread::sleep(Duration::from_millis(2)));
+        assert!(d >= Duration::from_millis(2), "{d:?}");
+        assert!((ms(Duration::from_micros(1500)) - 1.5).abs() < 1e-9);
+    }
+}
