@@ -188,7 +188,7 @@ pub const TEXT_PDF_OBJECTS_PER_PAGE: usize = 7;
 ///
 /// Each page uses [`TEXT_PDF_OBJECTS_PER_PAGE`] = 7 objects of its own (page, content stream,
 /// resources, font, graphics state, link annotation, its go-to action), plus 3 shared
-/// (catalog, page tree, info): `text_pdf(8000)` has exactly 56,003 objects (≈ 5 MB). All
+/// (catalog, page tree, info): `text_pdf(8000)` has exactly 56,003 objects (about 15.7 MB). All
 /// pages hang directly off one /Pages node.
 pub fn text_pdf(pages: usize) -> Vec<u8> {
     let pages = pages.max(1);
