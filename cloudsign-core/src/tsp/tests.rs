@@ -386,3 +386,206 @@ fn gen_time_fractions_are_truncated() {
         assert!(GenTime::parse(bad).is_none(), "{bad:?}");
     }
 }
+
+/// Whether `openssl` runs; a missing tool skips loudly, and fails under `CI=true`.
+fn openssl_available() -> bool {
+    let ok = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "openssl is required for the RFC 3161 interop tests in CI"
+        );
+        eprintln!("SKIPPED: openssl not on PATH; RFC 3161 interop not checked");
+    }
+    ok
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn openssl_reads_our_request_and_verifies_our_response() {
+    if !openssl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pki = shared();
+    std::fs::write(dir.path().join("root.pem"), pki.root.certificate.to_pem()).unwrap();
+    std::fs::write(
+        dir.path().join("chain.pem"),
+        pki.intermediate.certificate.to_pem(),
+    )
+    .unwrap();
+    let tsa = shared()
+        .authority()
+        .unwrap()
+        .with_accuracy_seconds(1)
+        .with_tsa_name(true);
+    for alg in ALL {
+        let req = request(alg).with_policy(TEST_TSA_POLICY).unwrap();
+        std::fs::write(dir.path().join("req.tsq"), req.to_der().unwrap()).unwrap();
+        let text = openssl(dir.path(), &["ts", "-query", "-in", "req.tsq", "-text"]);
+        let hash = alg.name().replace('-', "").to_lowercase();
+        assert!(text.contains(&format!("Hash Algorithm: {hash}")), "{text}");
+        assert!(text.contains(TEST_TSA_POLICY), "{text}");
+        assert!(text.contains("Certificate required: yes"), "{text}");
+        std::fs::write(dir.path().join("resp.tsr"), respond(&tsa, &req)).unwrap();
+        openssl(
+            dir.path(),
+            &[
+                "ts",
+                "-verify",
+                "-in",
+                "resp.tsr",
+                "-queryfile",
+                "req.tsq",
+                "-CAfile",
+                "root.pem",
+                "-untrusted",
+                "chain.pem",
+            ],
+        );
+    }
+}
+
+const OPENSSL_TSA_CONFIG: &str = "\
+[ req ]
+distinguished_name = dn
+x509_extensions = tsa_ext
+prompt = no
+[ dn ]
+CN = OpenSSL Test TSA
+[ tsa_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,timeStamping
+subjectKeyIdentifier = hash
+[ tsa ]
+default_tsa = tsa_sha1_ess
+[ tsa_sha1_ess ]
+serial = ./serial
+crypto_device = builtin
+signer_cert = ./tsa.crt
+signer_key = ./tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+other_policies = 1.3.6.1.4.1.99999.1.1
+digests = sha256, sha384, sha512
+accuracy = secs:1, millisecs:500
+clock_precision_digits = 3
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha1
+[ tsa_sha256_ess ]
+serial = ./serial
+crypto_device = builtin
+signer_cert = ./tsa.crt
+signer_key = ./tsa.key
+signer_digest = sha384
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+tsa_name = no
+ess_cert_id_alg = sha256
+";
+
+#[test]
+fn we_accept_openssl_responses() {
+    if !openssl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tsa.cnf"), OPENSSL_TSA_CONFIG).unwrap();
+    std::fs::write(dir.path().join("serial"), "01\n").unwrap();
+    openssl(
+        dir.path(),
+        &[
+            "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out",
+            "tsa.crt", "-days", "2", "-config", "tsa.cnf",
+        ],
+    );
+    let cases = [
+        ("tsa_sha1_ess", DigestAlgorithm::Sha256, None),
+        (
+            "tsa_sha1_ess",
+            DigestAlgorithm::Sha512,
+            Some(TEST_TSA_POLICY),
+        ),
+        ("tsa_sha256_ess", DigestAlgorithm::Sha384, None),
+    ];
+    for (section, alg, policy) in cases {
+        let mut req = request(alg);
+        if let Some(p) = policy {
+            req = req.with_policy(p).unwrap();
+        }
+        std::fs::write(dir.path().join("req.tsq"), req.to_der().unwrap()).unwrap();
+        openssl(
+            dir.path(),
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "tsa.cnf",
+                "-section",
+                section,
+                "-queryfile",
+                "req.tsq",
+                "-out",
+                "resp.tsr",
+            ],
+        );
+        let resp = std::fs::read(dir.path().join("resp.tsr")).unwrap();
+        let token =
+            check_response(&req, &resp).unwrap_or_else(|e| panic!("{section} {alg:?}: {e}"));
+        assert_eq!(token.policy(), policy.unwrap_or("1.2.3.4.1"));
+        assert_eq!(
+            token.signer_certificate().unwrap().subject(),
+            "CN=OpenSSL Test TSA"
+        );
+        let age = UnixTime::now()
+            .as_secs()
+            .abs_diff(token.gen_time().as_secs());
+        assert!(age < 300, "genTime {age} s away from now");
+    }
+    // OpenSSL refuses a hash outside its list with badAlg; we read the bit by name.
+    let req = request(DigestAlgorithm::Sha256);
+    let mut asn = TimeStampReq::from_der(&req.to_der().unwrap()).unwrap();
+    asn.message_imprint.hash_algorithm.oid = crate::crypto::oid::SHA1;
+    asn.message_imprint.hashed_message = der::asn1::OctetString::new(vec![1u8; 20]).unwrap();
+    std::fs::write(dir.path().join("sha1.tsq"), asn.to_der().unwrap()).unwrap();
+    openssl(
+        dir.path(),
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "tsa.cnf",
+            "-section",
+            "tsa_sha256_ess",
+            "-queryfile",
+            "sha1.tsq",
+            "-out",
+            "rejected.tsr",
+        ],
+    );
+    let resp = std::fs::read(dir.path().join("rejected.tsr")).unwrap();
+    assert!(matches!(
+        check_response(&req, &resp),
+        Err(TspError::Rejected { status: 2, fail_info: Some(f), .. }) if f == "badAlg"
+    ));
+}
