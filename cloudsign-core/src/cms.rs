@@ -66,6 +66,10 @@ pub enum CmsError {
     /// The SignedData encapsulates its content; PAdES signatures are detached.
     #[error("SignedData is not detached (eContent present)")]
     NotDetached,
+    /// The SignedData carries no eContent where encapsulated content was expected (RFC 3161
+    /// timestamp tokens encapsulate their TSTInfo).
+    #[error("SignedData has no encapsulated content")]
+    NotEncapsulated,
     /// The SignerInfo has no signed attributes (PAdES requires them).
     #[error("SignerInfo without signed attributes")]
     MissingSignedAttributes,
@@ -171,6 +175,17 @@ pub fn build_signed_attributes(
     digest: DigestAlgorithm,
     signer_cert: &Certificate,
 ) -> Result<Vec<u8>> {
+    build_signed_attributes_for(oid::ID_DATA, content_digest, digest, signer_cert)
+}
+
+/// [`build_signed_attributes`] with a caller-chosen content-type attribute, for SignedData that
+/// encapsulates something other than id-data (a timestamp authority's id-ct-TSTInfo).
+pub(crate) fn build_signed_attributes_for(
+    content_type: ObjectIdentifier,
+    content_digest: &[u8],
+    digest: DigestAlgorithm,
+    signer_cert: &Certificate,
+) -> Result<Vec<u8>> {
     if content_digest.len() != digest.output_len() {
         return Err(CmsError::Malformed(format!(
             "content digest of {} bytes for {}",
@@ -194,7 +209,7 @@ pub fn build_signed_attributes(
         policies: None,
     };
     let attrs = vec![
-        attribute(oid::CONTENT_TYPE, &oid::ID_DATA)?,
+        attribute(oid::CONTENT_TYPE, &content_type)?,
         attribute(
             oid::MESSAGE_DIGEST,
             &OctetString::new(content_digest).map_err(malformed)?,
@@ -217,6 +232,50 @@ pub fn assemble_signed_data(
     algorithm: SignatureAlgorithm,
     chain: &[Certificate],
     unsigned_attributes: &[(String, Vec<u8>)],
+) -> Result<Vec<u8>> {
+    assemble(
+        signed_attributes,
+        signature,
+        algorithm,
+        chain,
+        unsigned_attributes,
+        &Encapsulated::Detached,
+    )
+}
+
+/// What the SignedData's encapContentInfo holds.
+pub(crate) enum Encapsulated<'a> {
+    /// eContentType id-data, no eContent (PAdES).
+    Detached,
+    /// `content` encapsulated under `content_type`; the certificates are included only when
+    /// `include_certificates` (an RFC 3161 request may ask for none).
+    Content {
+        content_type: ObjectIdentifier,
+        content: &'a [u8],
+        include_certificates: bool,
+    },
+}
+
+/// Assembles `ContentInfo { id-signedData, SignedData }` with encapsulated content: the
+/// authority side of a timestamp token. `signed_attributes` must name `content_type` and the
+/// digest of `content` (see [`build_signed_attributes_for`]).
+pub(crate) fn assemble_signed_data_encapsulated(
+    signed_attributes: &[u8],
+    signature: &[u8],
+    algorithm: SignatureAlgorithm,
+    chain: &[Certificate],
+    content: &Encapsulated<'_>,
+) -> Result<Vec<u8>> {
+    assemble(signed_attributes, signature, algorithm, chain, &[], content)
+}
+
+fn assemble(
+    signed_attributes: &[u8],
+    signature: &[u8],
+    algorithm: SignatureAlgorithm,
+    chain: &[Certificate],
+    unsigned_attributes: &[(String, Vec<u8>)],
+    content: &Encapsulated<'_>,
 ) -> Result<Vec<u8>> {
     let signer = chain.first().ok_or(CmsError::EmptyChain)?;
     let signed_attrs = cms::signed_data::SignedAttributes::from_der(signed_attributes)
@@ -254,17 +313,48 @@ pub fn assemble_signed_data(
         .iter()
         .map(|c| CertificateChoices::Certificate(c.inner().clone()))
         .collect::<Vec<_>>();
+    let (version, encap_content_info, include_certificates) = match content {
+        Encapsulated::Detached => (
+            CmsVersion::V1,
+            EncapsulatedContentInfo {
+                econtent_type: oid::ID_DATA,
+                econtent: None,
+            },
+            true,
+        ),
+        Encapsulated::Content {
+            content_type,
+            content,
+            include_certificates,
+        } => (
+            // RFC 5652 §5.1: version 3 when eContentType is not id-data.
+            if *content_type == oid::ID_DATA {
+                CmsVersion::V1
+            } else {
+                CmsVersion::V3
+            },
+            EncapsulatedContentInfo {
+                econtent_type: *content_type,
+                econtent: Some(
+                    Any::encode_from(&OctetString::new(*content).map_err(malformed)?)
+                        .map_err(malformed)?,
+                ),
+            },
+            *include_certificates,
+        ),
+    };
     let signed_data = SignedData {
-        version: CmsVersion::V1,
+        version,
         digest_algorithms: SetOfVec::try_from(vec![digest.algorithm_identifier()])
             .map_err(malformed)?,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oid::ID_DATA,
-            econtent: None,
+        encap_content_info,
+        certificates: if include_certificates {
+            Some(CertificateSet(
+                SetOfVec::try_from(certs).map_err(malformed)?,
+            ))
+        } else {
+            None
         },
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(certs).map_err(malformed)?,
-        )),
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(malformed)?),
     };
@@ -307,18 +397,18 @@ pub fn estimate_signed_data_len(
 
 /// A minimal DER TLV reader, so that raw spans (signed attributes, certificates) can be
 /// located in the input instead of recovered from a re-encoding.
-mod tlv {
+pub(crate) mod tlv {
     use super::CmsError;
 
     /// One element: its tag byte, the whole encoding, and the content octets.
-    pub(super) struct Tlv<'a> {
-        pub(super) tag: u8,
-        pub(super) raw: &'a [u8],
-        pub(super) content: &'a [u8],
+    pub(crate) struct Tlv<'a> {
+        pub(crate) tag: u8,
+        pub(crate) raw: &'a [u8],
+        pub(crate) content: &'a [u8],
     }
 
     /// Reads one element from the front of `input`, returning it and the rest.
-    pub(super) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), CmsError> {
+    pub(crate) fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), CmsError> {
         let (&tag, rest) = input.split_first().ok_or(CmsError::Truncated)?;
         if tag & 0x1f == 0x1f {
             return Err(CmsError::Malformed("multi-byte tag".into()));
@@ -356,7 +446,7 @@ mod tlv {
     }
 
     /// Reads an element that must carry `tag`.
-    pub(super) fn expect(input: &[u8], tag: u8) -> Result<(Tlv<'_>, &[u8]), CmsError> {
+    pub(crate) fn expect(input: &[u8], tag: u8) -> Result<(Tlv<'_>, &[u8]), CmsError> {
         let (t, rest) = read(input)?;
         if t.tag != tag {
             return Err(CmsError::Malformed(format!(
@@ -427,6 +517,7 @@ pub struct SignedDataView {
     signed_attrs: Vec<Attribute>,
     signer_info: SignerInfo,
     econtent_type: ObjectIdentifier,
+    econtent: Option<Vec<u8>>,
     certificates: Vec<Certificate>,
 }
 
@@ -440,6 +531,24 @@ pub struct SignedDataView {
 /// assert_eq!(parse_signed_data(b"\x30\x05").unwrap_err(), CmsError::Truncated);
 /// ```
 pub fn parse_signed_data(der: &[u8]) -> Result<SignedDataView, CmsError> {
+    parse(der, false)
+}
+
+/// Parses a DER `ContentInfo` holding a SignedData that encapsulates its content (eContent
+/// present), with exactly one SignerInfo: the shape of an RFC 3161 timestamp token. The
+/// eContent octets are kept as found ([`SignedDataView::encapsulated_content`]).
+///
+/// Zero padding after the DER is accepted as for [`parse_signed_data`].
+///
+/// ```
+/// use cloudsign_core::cms::{parse_signed_data_encapsulated, CmsError};
+/// assert_eq!(parse_signed_data_encapsulated(b"\x30\x05").unwrap_err(), CmsError::Truncated);
+/// ```
+pub fn parse_signed_data_encapsulated(der: &[u8]) -> Result<SignedDataView, CmsError> {
+    parse(der, true)
+}
+
+fn parse(der: &[u8], encapsulated: bool) -> Result<SignedDataView, CmsError> {
     let (outer, rest) = tlv::expect(der, 0x30)?;
     if rest.iter().any(|b| *b != 0) {
         return Err(CmsError::TrailingData);
@@ -460,9 +569,21 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedDataView, CmsError> {
     else {
         return Err(CmsError::SignerCount(count));
     };
-    if sd.encap_content_info.econtent.is_some() {
-        return Err(CmsError::NotDetached);
-    }
+    // The eContent is an OCTET STRING; `Any` keeps its content octets as they were in the
+    // input (DER allows a primitive OCTET STRING only), so digests cover the bytes found.
+    let econtent = match (&sd.encap_content_info.econtent, encapsulated) {
+        (Some(_), false) => return Err(CmsError::NotDetached),
+        (None, true) => return Err(CmsError::NotEncapsulated),
+        (None, false) => None,
+        (Some(any), true) => {
+            if any.tag() != der::Tag::OctetString {
+                return Err(CmsError::Malformed(
+                    "eContent is not an OCTET STRING".into(),
+                ));
+            }
+            Some(any.value().to_vec())
+        }
+    };
     let (raw_attrs, raw_certs) = raw_spans(outer.raw)?;
     let signed_attrs_raw = raw_attrs.ok_or(CmsError::MissingSignedAttributes)?;
     let signed_attrs = signer_info
@@ -479,6 +600,7 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedDataView, CmsError> {
         signed_attrs,
         signer_info,
         econtent_type: sd.encap_content_info.econtent_type,
+        econtent,
         certificates,
     })
 }
@@ -516,11 +638,27 @@ impl SignedDataView {
 
     /// Whether both eContentType and the content-type attribute are id-data.
     pub fn content_type_is_data(&self) -> bool {
+        self.content_type_is(oid::ID_DATA)
+    }
+
+    /// Whether both eContentType and the content-type attribute (exactly one value) are
+    /// `content_type` (RFC 5652 §11.1 requires them to agree).
+    pub(crate) fn content_type_is(&self, content_type: ObjectIdentifier) -> bool {
         let attr_ok = matches!(
             self.attr_values(oid::CONTENT_TYPE),
-            Some([v]) if v.decode_as::<ObjectIdentifier>().is_ok_and(|o| o == oid::ID_DATA)
+            Some([v]) if v.decode_as::<ObjectIdentifier>().is_ok_and(|o| o == content_type)
         );
-        attr_ok && self.econtent_type == oid::ID_DATA
+        attr_ok && self.econtent_type == content_type
+    }
+
+    /// The eContentType as a dotted OID.
+    pub fn econtent_type(&self) -> String {
+        self.econtent_type.to_string()
+    }
+
+    /// The eContent octets exactly as found, when the content is encapsulated.
+    pub fn encapsulated_content(&self) -> Option<&[u8]> {
+        self.econtent.as_deref()
     }
 
     /// The SignerInfo's digestAlgorithm.

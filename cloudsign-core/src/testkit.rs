@@ -35,6 +35,10 @@ use crate::x509::{Certificate, CertificateError, KeyUsage, pem_encode};
 
 /// id-kp-timeStamping (RFC 3161 §2.3), for issuing TSA certificates.
 pub const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+/// The TSA policy of [`TestPki::authority`]: an OID under the private-enterprise arc
+/// 1.3.6.1.4.1.99999, used by this project for test fixtures only. (The `2.999` example arc
+/// would be the natural choice, but `der` 0.7 cannot encode a second arc above 39.)
+pub const TEST_TSA_POLICY: &str = "1.3.6.1.4.1.99999.1.1";
 /// id-kp-OCSPSigning (RFC 6960 §4.2.2.2), for issuing OCSP responder certificates.
 pub const EKU_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 
@@ -206,6 +210,9 @@ pub struct TestPki {
     pub expired_signer: TestIdentity,
     /// A leaf whose keyUsage is keyEncipherment only.
     pub signer_without_signing_usage: TestIdentity,
+    /// RSA-2048 timestamp authority: extendedKeyUsage id-kp-timeStamping (critical), keyUsage
+    /// digitalSignature + nonRepudiation.
+    pub tsa: TestIdentity,
 }
 
 impl TestPki {
@@ -259,6 +266,11 @@ impl TestPki {
                 ..KeyUsage::default()
             }),
         )?;
+        let tsa = leaf(
+            CertSpec::new("cloudsign Test TSA")
+                .key_type(KeyType::Rsa(2048))
+                .extended_key_usage(EKU_TIME_STAMPING, true),
+        )?;
         Ok(Self {
             root,
             intermediate,
@@ -266,7 +278,14 @@ impl TestPki {
             signer_ec,
             expired_signer,
             signer_without_signing_usage,
+            tsa,
         })
+    }
+
+    /// A [`TimestampAuthority`](crate::tsp::TimestampAuthority) signing with [`tsa`](Self::tsa)
+    /// under [`TEST_TSA_POLICY`], on the system clock.
+    pub fn authority(&self) -> Result<crate::tsp::TimestampAuthority> {
+        crate::tsp::TimestampAuthority::new(self.tsa.signer()?, TEST_TSA_POLICY)
     }
 
     /// Issues a leaf certificate from the intermediate CA.
@@ -278,7 +297,8 @@ impl TestPki {
     ///
     /// Files: `root.pem`, `intermediate.pem`, `chain.pem` (the intermediate),
     /// `root-key.pem`, `intermediate-key.pem`, and for each of `signer-rsa`, `signer-ec`,
-    /// `signer-expired`, `signer-no-usage`: `NAME.pem`, `NAME-key.pem`, `NAME.p12`.
+    /// `signer-expired`, `signer-no-usage`: `NAME.pem`, `NAME-key.pem`, `NAME.p12`; and the
+    /// timestamp authority as `tsa.pem` and `tsa-key.pem`.
     /// Key and PKCS#12 files get mode 0600 on Unix.
     pub fn write_to_dir(&self, dir: &Path, p12_password: &str) -> std::io::Result<Vec<PathBuf>> {
         let mut written = Vec::new();
@@ -320,6 +340,8 @@ impl TestPki {
             let p12 = id.to_pkcs12(p12_password).map_err(std::io::Error::other)?;
             put(&format!("{name}.p12"), &p12, true)?;
         }
+        put("tsa.pem", self.tsa.certificate.to_pem().as_bytes(), false)?;
+        put("tsa-key.pem", self.tsa.key_pem().as_bytes(), true)?;
         Ok(written)
     }
 }
@@ -603,7 +625,7 @@ mod tests {
     fn write_to_dir_writes_everything() {
         let dir = tempfile::tempdir().unwrap();
         let files = shared().write_to_dir(dir.path(), "test").unwrap();
-        assert_eq!(files.len(), 17);
+        assert_eq!(files.len(), 19);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

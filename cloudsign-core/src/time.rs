@@ -81,6 +81,49 @@ impl UnixTime {
         )
     }
 
+    /// The time at a UTC calendar date and time of day, or `None` when a field is out of range
+    /// (month 1–12, day within the month, hour < 24, minute < 60, second < 60) or the date
+    /// lies before the epoch.
+    ///
+    /// ```
+    /// use cloudsign_core::time::UnixTime;
+    /// assert_eq!(UnixTime::from_civil(2023, 11, 14, 22, 13, 20), Some(UnixTime::from_secs(1_700_000_000)));
+    /// assert_eq!(UnixTime::from_civil(2023, 2, 29, 0, 0, 0), None);
+    /// ```
+    pub fn from_civil(
+        year: i64,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) -> Option<Self> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let month_len = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if day == 0 || day > month_len || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        // Howard Hinnant's days-from-civil algorithm (the inverse of `to_civil`).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(month);
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era.checked_mul(146_097)?.checked_add(doe - 719_468)?;
+        let secs = days
+            .checked_mul(86_400)?
+            .checked_add(i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))?;
+        u64::try_from(secs).ok().map(Self)
+    }
+
     /// RFC 3339 form in UTC, e.g. `2023-11-14T22:13:20Z`.
     pub fn to_rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.to_civil();
@@ -136,5 +179,17 @@ mod tests {
             UnixTime::from_secs(4_102_444_799).to_pdf_date(),
             "D:20991231235959Z"
         );
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for secs in [0, 951_782_400, 1_700_000_000, 4_102_444_799, 68_256_000] {
+            let t = UnixTime::from_secs(secs);
+            let (y, mo, d, h, mi, s) = t.to_civil();
+            assert_eq!(UnixTime::from_civil(y, mo, d, h, mi, s), Some(t));
+        }
+        assert_eq!(UnixTime::from_civil(1969, 12, 31, 23, 59, 59), None);
+        assert_eq!(UnixTime::from_civil(2000, 13, 1, 0, 0, 0), None);
+        assert_eq!(UnixTime::from_civil(2000, 2, 29, 24, 0, 0), None);
     }
 }

@@ -4,7 +4,18 @@
 //! transport answers, the core itself checks the status, nonce, message imprint, the TSA
 //! certificate's key purpose and the ESS binding of every response.
 
+mod asn1;
+mod authority;
+mod request;
+mod response;
+mod token;
+
 use std::fmt::Debug;
+
+pub use authority::TimestampAuthority;
+pub use request::{TimestampRequest, parse_request};
+pub use response::{FailureInfo, check_response, timestamp};
+pub use token::{TimestampToken, check_timestamping_certificate};
 
 /// Moves a DER `TimeStampReq` to a timestamp authority and its DER `TimeStampResp` back.
 ///
@@ -90,6 +101,10 @@ pub enum TspError {
     /// The token's signature, message digest or ESS binding does not verify.
     #[error("the timestamp token does not verify: {0}")]
     BadToken(String),
+    /// The request's message imprint uses a hash algorithm we do not accept (anything but
+    /// SHA-256, SHA-384 and SHA-512).
+    #[error("unsupported imprint hash algorithm: {0}")]
+    UnsupportedAlgorithm(String),
     /// The policy is not the one required.
     #[error("timestamp policy {found} is not the required {required}")]
     PolicyMismatch {
@@ -99,3 +114,42 @@ pub enum TspError {
         found: String,
     },
 }
+
+/// Entry points for fuzzers; not part of the stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::crypto::DigestAlgorithm;
+
+    /// Checks `data` as a response to a fixed request and exercises every token accessor,
+    /// ignoring errors: the token is taken from the response when there is one, else `data`
+    /// itself is tried as a token, so that the accessors see every token that parses.
+    pub fn fuzz_timestamp_response(data: &[u8]) {
+        let request = super::TimestampRequest::new(DigestAlgorithm::Sha256, vec![0x5a; 32]);
+        let _ = super::check_response(&request, data);
+        let _ = super::parse_request(data);
+        let token = super::response::token_span(data)
+            .and_then(super::TimestampToken::from_der)
+            .or_else(|_| super::TimestampToken::from_der(data));
+        let Ok(token) = token else {
+            return;
+        };
+        let _ = token.der();
+        let _ = token.tst_info_der();
+        let _ = token.gen_time();
+        let _ = token.policy();
+        let _ = token.serial_hex();
+        let _ = token.imprint_algorithm();
+        let _ = token.imprint();
+        let _ = token.nonce();
+        let _ = token.certificates();
+        let _ = token.signer_certificate();
+        let _ = token.tsa_name();
+        let _ = token.accuracy();
+        let _ = token.matches_imprint(DigestAlgorithm::Sha256, &[0x5a; 32]);
+        let _ = token.verify();
+    }
+}
+
+#[cfg(all(test, feature = "testkit"))]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests;

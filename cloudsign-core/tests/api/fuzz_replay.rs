@@ -89,3 +89,53 @@ fn write_fuzz_seeds() {
         }
     }
 }
+
+#[test]
+fn timestamp_response_corpus_replays_without_panics() {
+    let seeds = seeds("timestamp_response");
+    assert!(seeds.len() >= 2, "timestamp_response corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::tsp::fuzzing::fuzz_timestamp_response(&v);
+        }
+    }
+}
+
+/// Regenerates the timestamp response seeds from the test authority (run with `--ignored`,
+/// then commit the files).
+#[test]
+#[ignore = "writes fuzz seeds into the source tree"]
+fn write_timestamp_response_seeds() {
+    use cloudsign_core::crypto::DigestAlgorithm;
+    use cloudsign_core::tsp::TimestampRequest;
+    let dir = fuzz_dir().join("timestamp_response");
+    std::fs::create_dir_all(&dir).unwrap();
+    let tsa = pki()
+        .pki
+        .authority()
+        .unwrap()
+        .with_accuracy_seconds(1)
+        .with_tsa_name(true);
+    for alg in [
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+    ] {
+        let req = TimestampRequest::new(alg, alg.digest(b"seed"));
+        let name = alg.name().replace('-', "").to_lowercase();
+        std::fs::write(
+            dir.join(format!("granted-{name}.der")),
+            tsa.respond(&req.to_der().unwrap()),
+        )
+        .unwrap();
+    }
+    let other = TimestampRequest::new(DigestAlgorithm::Sha256, vec![0x5a; 32])
+        .with_policy("1.3.6.1.4.1.99999.1.9")
+        .unwrap();
+    std::fs::write(
+        dir.join("rejected-policy.der"),
+        tsa.respond(&other.to_der().unwrap()),
+    )
+    .unwrap();
+    std::fs::write(dir.join("rejected-format.der"), tsa.respond(b"\x30\x00")).unwrap();
+}
