@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cloudsign_core::http::HttpTimeStamper;
 use cloudsign_core::pades::{DocumentTimestamper, PdfSigner, SignatureProfile};
-use cloudsign_core::serve::{HttpServer, Request, Response, timestamp_handler};
+use cloudsign_core::serve::{BackgroundServer, HttpServer, Request, Response, timestamp_handler};
 use cloudsign_core::testkit::samples;
 use cloudsign_core::tsp::{TransportError, TspError};
 use cloudsign_core::validate::{Indication, SignatureKind};
@@ -260,11 +260,10 @@ impl OpensslTsa {
         self.dir.path().join("ca.pem")
     }
 
-    fn serve(&self) -> HttpServer {
+    fn serve(&self) -> BackgroundServer {
         let d = self.dir.path().to_path_buf();
         let lock = Mutex::new(());
-        HttpServer::spawn(
-            "127.0.0.1:0",
+        serve(
             timestamp_handler(move |request| {
                 let _guard = lock.lock().unwrap();
                 std::fs::write(d.join("req.tsq"), request).unwrap();
@@ -294,7 +293,6 @@ impl OpensslTsa {
                 std::fs::read(d.join("resp.tsr")).unwrap()
             }),
         )
-        .unwrap()
     }
 }
 
@@ -389,7 +387,7 @@ fn assert_timestamp_error(
     handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
     check: impl Fn(&Error) -> bool,
 ) {
-    let server = HttpServer::spawn("127.0.0.1:0", handler).unwrap();
+    let server = serve(handler);
     let stamper = HttpTimeStamper::new(&server.url())
         .unwrap()
         .timeout(Duration::from_millis(500));
