@@ -349,10 +349,11 @@ fn demo() -> Result<(), String> {
     pki.write_to_dir(&dir, "test").map_err(|e| e.to_string())?;
 
     let authority = pki.authority().map_err(|e| e.to_string())?;
-    let server = HttpServer::spawn(
+    let server = HttpServer::bind(
         "127.0.0.1:0",
         timestamp_handler(move |request| authority.respond(request)),
     )
+    .and_then(HttpServer::spawn)
     .map_err(|e| format!("cannot start the embedded timestamp authority: {e}"))?;
     println!(
         "2. Embedded timestamp authority listening on {}",

@@ -19,13 +19,13 @@ use crate::common::{assert_all_passed, pki, temp_file};
 use crate::oracles;
 
 /// Our embedded authority served on 127.0.0.1.
-fn embedded_tsa() -> HttpServer {
+fn embedded_tsa() -> BackgroundServer {
     let authority = pki().pki.authority().unwrap();
-    HttpServer::spawn(
-        "127.0.0.1:0",
-        timestamp_handler(move |req| authority.respond(req)),
-    )
-    .unwrap()
+    serve(timestamp_handler(move |req| authority.respond(req)))
+}
+
+fn serve(handler: impl Fn(&Request) -> Response + Send + Sync + 'static) -> BackgroundServer {
+    HttpServer::bind("127.0.0.1:0", handler).unwrap().spawn().unwrap()
 }
 
 fn sign_bt(pdf: &[u8], url: &str) -> Vec<u8> {
@@ -410,11 +410,8 @@ fn assert_timestamp_error(
 }
 
 fn reply(body: Vec<u8>) -> Response {
-    Response {
-        status: 200,
-        content_type: "application/timestamp-reply".into(),
-        body,
-    }
+    Response::new(200, "application/timestamp-reply", body)
+}
 }
 
 #[test]
@@ -449,19 +446,11 @@ fn timestamp_failures_are_typed_errors_and_leave_no_output() {
         |e| transport(e, |t| matches!(t, TransportError::Timeout)),
     );
     assert_timestamp_error(
-        |_| Response {
-            status: 500,
-            content_type: "text/plain".into(),
-            body: b"boom".to_vec(),
-        },
+        |_| Response::new(500, "text/plain", b"boom".to_vec()),
         |e| transport(e, |t| matches!(t, TransportError::HttpStatus(500))),
     );
     assert_timestamp_error(
-        |_| Response {
-            status: 200,
-            content_type: "text/html".into(),
-            body: b"<html/>".to_vec(),
-        },
+        |_| Response::new(200, "text/html", b"<html/>".to_vec()),
         |e| transport(e, |t| matches!(t, TransportError::WrongContentType(_))),
     );
     assert_timestamp_error(
