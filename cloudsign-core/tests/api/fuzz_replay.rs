@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cloudsign_core::PdfSigner;
+use cloudsign_core::x509::TrustStore;
+use cloudsign_core::{PdfSigner, Validator};
 
 use crate::common::{corpus, pki};
 
@@ -58,12 +59,25 @@ fn cms_signed_data_corpus_replays_without_panics() {
     }
 }
 
+#[test]
+fn validate_pdf_corpus_replays_without_panics() {
+    let seeds = seeds("validate_pdf");
+    assert!(seeds.len() >= 8, "validate_pdf corpus too small");
+    let validator = Validator::new(TrustStore::new());
+    for seed in &seeds {
+        for v in variants(seed) {
+            let _ = validator.validate_pdf(&v);
+        }
+    }
+}
+
 /// Regenerates the seeds from the corpus (run with `--ignored`, then commit the files).
 #[test]
 #[ignore = "writes fuzz seeds into the source tree"]
 fn write_fuzz_seeds() {
     let pdf_dir = fuzz_dir().join("pdf_document");
     let cms_dir = fuzz_dir().join("cms_signed_data");
+    let validate_dir = fuzz_dir().join("validate_pdf");
     let signer = pki().pki.signer_ec.signer().unwrap();
     let rsa = pki().pki.signer_rsa.signer().unwrap();
     for input in corpus() {
@@ -72,6 +86,7 @@ fn write_fuzz_seeds() {
         std::fs::write(pdf_dir.join(format!("{name}.pdf")), &original).unwrap();
         let signed = PdfSigner::new(&signer).sign(&original).unwrap();
         std::fs::write(pdf_dir.join(format!("{name}-signed.pdf")), &signed).unwrap();
+        std::fs::write(validate_dir.join(format!("{name}-signed.pdf")), &signed).unwrap();
         let report = pki().validate(&signed);
         let [_, b, c, _] = report.signatures[0].byte_range.unwrap();
         let hex = &signed[usize::try_from(b).unwrap() + 1..usize::try_from(c).unwrap() - 1];
