@@ -5,9 +5,13 @@
 pub mod cms;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod limits;
 pub mod pades;
 pub mod pdf;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod signer;
 #[cfg(feature = "testkit")]
 pub mod testkit;

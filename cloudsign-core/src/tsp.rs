@@ -67,6 +67,12 @@ pub enum TransportError {
     /// Anything else the transport could not do.
     #[error("timestamp transport failed: {0}")]
     Other(String),
+    /// The answer was longer than the transport's limit (in bytes).
+    #[error("timestamp authority answered more than {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
 }
 
 /// A timestamp could not be obtained or does not check out.
