@@ -294,7 +294,9 @@ fn serve_tsa(
     )
     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     println!("timestamp authority listening on {}", server.url());
-    server.run_forever().map_err(|e| format!("the server stopped: {e}"))
+    server
+        .run_forever()
+        .map_err(|e| format!("the server stopped: {e}"))
 }
 
 fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
