@@ -186,3 +186,151 @@ fn demo_signs_and_verifies() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("PASSED"), "{}", text(&out));
 }
+
+/// `cloudsign serve tsa` as a child process, killed when dropped.
+struct TsaProcess(std::process::Child);
+
+impl Drop for TsaProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn serve_tsa_then_sign_b_t_timestamp_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(cloudsign(&["testpki", s(d)]).status.success());
+    assert!(d.join("tsa.pem").exists() && d.join("tsa-key.pem").exists());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_cloudsign"))
+        .args([
+            "serve",
+            "tsa",
+            "--key",
+            s(&d.join("tsa-key.pem")),
+            "--cert",
+            s(&d.join("tsa.pem")),
+        ])
+        .args([
+            "--chain",
+            s(&d.join("intermediate.pem")),
+            "--listen",
+            &listen,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _tsa = TsaProcess(child);
+    let url = format!("http://{listen}/");
+    // Wait (bounded) until the server accepts connections.
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(&listen).is_ok()
+    });
+    assert!(up, "the timestamp authority did not start");
+
+    let signed = d.join("bt.pdf");
+    let out = cloudsign(&[
+        "sign",
+        s(&corpus_file("04-linearized-qpdf.pdf")),
+        "-o",
+        s(&signed),
+        "--p12",
+        s(&d.join("signer-rsa.p12")),
+        "--password",
+        "test",
+        "--level",
+        "b-t",
+        "--tsa",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stamped = d.join("bt-ts.pdf");
+    let out = cloudsign(&["timestamp", s(&signed), "-o", s(&stamped), "--tsa", &url]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = cloudsign(&[
+        "verify",
+        s(&stamped),
+        "--trust",
+        s(&d.join("root.pem")),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["level"], "B-T");
+    assert_eq!(json["signatures"][1]["kind"], "DOCUMENT_TIMESTAMP");
+
+    // Trusting another root for timestamps makes the timestamps unverifiable: exit 1.
+    let other = tempfile::tempdir().unwrap();
+    assert!(cloudsign(&["testpki", s(other.path())]).status.success());
+    let out = cloudsign(&[
+        "verify",
+        s(&stamped),
+        "--trust",
+        s(&d.join("root.pem")),
+        "--tsa-trust",
+        s(&other.path().join("root.pem")),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+#[test]
+fn b_t_without_a_reachable_authority_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(cloudsign(&["testpki", s(d)]).status.success());
+    let input = corpus_file("01-classic-reportlab.pdf");
+    let output = d.join("never.pdf");
+    let p12 = d.join("signer-rsa.p12");
+    let out = cloudsign(&[
+        "sign",
+        s(&input),
+        "-o",
+        s(&output),
+        "--p12",
+        s(&p12),
+        "--password",
+        "test",
+        "--level",
+        "b-t",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tsa"));
+    let url = format!("http://127.0.0.1:{}/", free_port());
+    let out = cloudsign(&[
+        "sign",
+        s(&input),
+        "-o",
+        s(&output),
+        "--p12",
+        s(&p12),
+        "--password",
+        "test",
+        "--level",
+        "b-t",
+        "--tsa",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unreachable"),
+        "{}",
+        text(&out)
+    );
+    assert!(!output.exists());
+    let out = cloudsign(&["timestamp", s(&input), "-o", s(&output), "--tsa", &url]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!output.exists());
+}
