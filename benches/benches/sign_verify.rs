@@ -27,10 +27,13 @@ use std::fs::File;
 use cloudsign_benches::{BENCH_SIZES, MANY_OBJECT_PAGES, median_time, ms};
 use cloudsign_core::Limits;
 use cloudsign_core::crypto::{DigestAlgorithm, Hasher};
-use cloudsign_core::pades::PdfSigner;
+use cloudsign_core::http::HttpTimeStamper;
+use cloudsign_core::pades::{PdfSigner, SignatureProfile};
 use cloudsign_core::pdf::Document;
+use cloudsign_core::serve::{BackgroundServer, HttpServer, timestamp_handler};
 use cloudsign_core::signer::{LocalSigner, Signer, ToBeSigned};
 use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::x509::TrustStore;
 use cloudsign_core::{Validator, pades::SignatureOptions};
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
@@ -90,6 +93,9 @@ fn slow_group<'c>(c: &'c mut Criterion, name: &'static str) -> BenchmarkGroup<'c
 /// Everything the benchmarks need, built once outside any timed loop.
 struct Fixture {
     signer: LocalSigner,
+    /// The test PKI's timestamp authority, in process and served over loopback HTTP.
+    authority: TimestampAuthority,
+    tsa_server: BackgroundServer,
     validator: Validator,
     /// (label, unsigned, signed) per size of [`BENCH_SIZES`].
     large: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
@@ -101,6 +107,14 @@ impl Fixture {
     fn new() -> Self {
         let pki = TestPki::generate().expect("generate test PKI");
         let signer = pki.signer_rsa.signer().expect("parse RSA-2048 signer key");
+        let authority = pki.authority().expect("test timestamp authority");
+        let served = pki.authority().expect("test timestamp authority");
+        let tsa_server = HttpServer::bind(
+            "127.0.0.1:0",
+            timestamp_handler(move |request| served.respond(request)),
+        )
+        .and_then(HttpServer::spawn)
+        .expect("serve the authority on loopback");
         let mut trust = TrustStore::new();
         trust.add(pki.root.certificate);
         let validator = Validator::new(trust);
@@ -122,6 +136,8 @@ impl Fixture {
         let text_signed = sign(&text);
         Self {
             signer,
+            authority,
+            tsa_server,
             validator,
             large,
             text,
@@ -184,6 +200,26 @@ fn run_groups(c: &mut Criterion, fx: &Fixture, t: &Timings) {
     }
 
     {
+        // The extra cost of B-T over B-B: one timestamp request, in process and over HTTP on
+        // loopback to the embedded authority, on the smallest input.
+        let mut g = slow_group(c, "b_t");
+        let (label, pdf, _) = &fx.large[0];
+        let http = HttpTimeStamper::new(&fx.tsa_server.url()).expect("timestamper URL");
+        let over_http =
+            PdfSigner::new(&fx.signer).profile(SignatureProfile::BaselineT { timestamper: &http });
+        let in_process = PdfSigner::new(&fx.signer).profile(SignatureProfile::BaselineT {
+            timestamper: &fx.authority,
+        });
+        t.bench(&mut g, "b_t", &format!("{label}-http"), || {
+            over_http.sign(black_box(pdf)).expect("sign B-T")
+        });
+        t.bench(&mut g, "b_t", &format!("{label}-in-process"), || {
+            in_process.sign(black_box(pdf)).expect("sign B-T")
+        });
+        g.finish();
+    }
+
+    {
         let mut g = slow_group(c, "validate");
         for (label, _, signed) in &fx.large {
             g.throughput(Throughput::Bytes(signed.len() as u64));
@@ -238,6 +274,27 @@ fn print_table(fx: &Fixture, t: &Timings) {
             fmt_ms(verify),
             ratio(sign, floor),
             ratio(verify, sha),
+        );
+    }
+    if let Some((label, _, _)) = fx.large.first() {
+        let b = t.median(&format!("pades_sign/{label}"));
+        let http = t.median(&format!("b_t/{label}-http"));
+        let local = t.median(&format!("b_t/{label}-in-process"));
+        let extra = |x: Option<Duration>| match (x, b) {
+            (Some(x), Some(b)) => format!("{:.2} ms", ms(x) - ms(b)),
+            _ => "n/a".to_owned(),
+        };
+        println!();
+        println!("B-T over B-B on {label}: B-B {} ms", fmt_ms(b));
+        println!(
+            "  + timestamp over HTTP on loopback: {} (B-T {} ms)",
+            extra(http),
+            fmt_ms(http)
+        );
+        println!(
+            "  + timestamp from the in-process authority: {} (B-T {} ms)",
+            extra(local),
+            fmt_ms(local)
         );
     }
     let sha = t.median("sha256/text8000");
