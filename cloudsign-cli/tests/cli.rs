@@ -31,12 +31,34 @@ fn corpus_file(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A fresh test PKI written by `cloudsign testpki`.
+fn test_pki() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cloudsign(&["testpki", s(dir.path())]);
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
+/// `cloudsign sign INPUT -o OUTPUT --p12 P12 --password PASSWORD EXTRA...`
+fn sign_p12(input: &Path, output: &Path, p12: &Path, password: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "sign",
+        s(input),
+        "-o",
+        s(output),
+        "--p12",
+        s(p12),
+        "--password",
+        password,
+    ];
+    args.extend_from_slice(extra);
+    cloudsign(&args)
+}
+
 #[test]
 fn testpki_sign_verify_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let out = cloudsign(&["testpki", s(d)]);
-    assert!(out.status.success(), "{}", text(&out));
+    let pki = test_pki();
+    let d = pki.path();
     for f in [
         "root.pem",
         "intermediate.pem",
@@ -47,38 +69,41 @@ fn testpki_sign_verify_round_trip() {
     ] {
         assert!(d.join(f).exists(), "{f} missing");
     }
-    let input = corpus_file("01-classic-reportlab.pdf");
     let p12_out = d.join("p12.pdf");
-    let out = cloudsign(&[
-        "sign",
-        s(&input),
-        "-o",
-        s(&p12_out),
-        "--p12",
-        s(&d.join("signer-ec.p12")),
-        "--password",
-        "test",
+    let extra = [
         "--reason",
         "Agreed",
         "--location",
         "Lyon",
         "--field",
         "Seller",
-    ]);
+    ];
+    let out = sign_p12(
+        &corpus_file("01-classic-reportlab.pdf"),
+        &p12_out,
+        &d.join("signer-ec.p12"),
+        "test",
+        &extra,
+    );
     assert!(out.status.success(), "{}", text(&out));
 
     let pem_out = d.join("pem.pdf");
+    let (key, cert, chain) = (
+        d.join("signer-rsa-key.pem"),
+        d.join("signer-rsa.pem"),
+        d.join("intermediate.pem"),
+    );
     let out = cloudsign(&[
         "sign",
         s(&p12_out),
         "-o",
         s(&pem_out),
         "--key",
-        s(&d.join("signer-rsa-key.pem")),
+        s(&key),
         "--cert",
-        s(&d.join("signer-rsa.pem")),
+        s(&cert),
         "--chain",
-        s(&d.join("intermediate.pem")),
+        s(&chain),
         "--level",
         "b-b",
         "--field",
@@ -86,17 +111,12 @@ fn testpki_sign_verify_round_trip() {
     ]);
     assert!(out.status.success(), "{}", text(&out));
 
-    let out = cloudsign(&["verify", s(&pem_out), "--trust", s(&d.join("root.pem"))]);
+    let root = d.join("root.pem");
+    let out = cloudsign(&["verify", s(&pem_out), "--trust", s(&root)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("Seller") && text(&out).contains("Buyer"));
 
-    let out = cloudsign(&[
-        "verify",
-        s(&pem_out),
-        "--trust",
-        s(&d.join("root.pem")),
-        "--json",
-    ]);
+    let out = cloudsign(&["verify", s(&pem_out), "--trust", s(&root), "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(json["signatures"].as_array().unwrap().len(), 2);
@@ -104,25 +124,21 @@ fn testpki_sign_verify_round_trip() {
 
 #[test]
 fn verify_exit_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    assert!(cloudsign(&["testpki", s(d)]).status.success());
+    let pki = test_pki();
+    let d = pki.path();
+    let root = d.join("root.pem");
     let signed = d.join("signed.pdf");
-    let out = cloudsign(&[
-        "sign",
-        s(&corpus_file("01-classic-reportlab.pdf")),
-        "-o",
-        s(&signed),
-        "--p12",
-        s(&d.join("signer-rsa.p12")),
-        "--password",
+    let out = sign_p12(
+        &corpus_file("01-classic-reportlab.pdf"),
+        &signed,
+        &d.join("signer-rsa.p12"),
         "test",
-    ]);
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out));
 
     // 1: a signature that does not pass (untrusted root).
-    let other = tempfile::tempdir().unwrap();
-    assert!(cloudsign(&["testpki", s(other.path())]).status.success());
+    let other = test_pki();
     let out = cloudsign(&[
         "verify",
         s(&signed),
@@ -136,7 +152,7 @@ fn verify_exit_codes() {
     bytes[30] ^= 1;
     let tampered = d.join("tampered.pdf");
     std::fs::write(&tampered, &bytes).unwrap();
-    let out = cloudsign(&["verify", s(&tampered), "--trust", s(&d.join("root.pem"))]);
+    let out = cloudsign(&["verify", s(&tampered), "--trust", s(&root)]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 
     // 2: garbage, truncation, a missing file; a clear message and no panic.
@@ -145,7 +161,7 @@ fn verify_exit_codes() {
     let truncated = d.join("truncated.pdf");
     std::fs::write(&truncated, &std::fs::read(&signed).unwrap()[..4000]).unwrap();
     for bad in [&garbage, &truncated, &d.join("missing.pdf")] {
-        let out = cloudsign(&["verify", s(bad), "--trust", s(&d.join("root.pem"))]);
+        let out = cloudsign(&["verify", s(bad), "--trust", s(&root)]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("cloudsign: "), "{stderr}");
@@ -155,20 +171,16 @@ fn verify_exit_codes() {
 
 #[test]
 fn sign_errors_are_clear_and_leave_no_output() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    assert!(cloudsign(&["testpki", s(d)]).status.success());
-    let out_path = d.join("never.pdf");
-    let out = cloudsign(&[
-        "sign",
-        s(&corpus_file("01-classic-reportlab.pdf")),
-        "-o",
-        s(&out_path),
-        "--p12",
-        s(&d.join("signer-rsa.p12")),
-        "--password",
+    let pki = test_pki();
+    let out_path = pki.path().join("never.pdf");
+    let p12 = pki.path().join("signer-rsa.p12");
+    let out = sign_p12(
+        &corpus_file("01-classic-reportlab.pdf"),
+        &out_path,
+        &p12,
         "wrong",
-    ]);
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
@@ -207,12 +219,10 @@ fn free_port() -> u16 {
 
 #[test]
 fn serve_tsa_then_sign_b_t_timestamp_and_verify() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    assert!(cloudsign(&["testpki", s(d)]).status.success());
+    let pki = test_pki();
+    let d = pki.path();
     assert!(d.join("tsa.pem").exists() && d.join("tsa-key.pem").exists());
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{}", free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_cloudsign"))
         .args([
             "serve",
@@ -241,88 +251,58 @@ fn serve_tsa_then_sign_b_t_timestamp_and_verify() {
     assert!(up, "the timestamp authority did not start");
 
     let signed = d.join("bt.pdf");
-    let out = cloudsign(&[
-        "sign",
-        s(&corpus_file("04-linearized-qpdf.pdf")),
-        "-o",
-        s(&signed),
-        "--p12",
-        s(&d.join("signer-rsa.p12")),
-        "--password",
+    let p12 = d.join("signer-rsa.p12");
+    let out = sign_p12(
+        &corpus_file("04-linearized-qpdf.pdf"),
+        &signed,
+        &p12,
         "test",
-        "--level",
-        "b-t",
-        "--tsa",
-        &url,
-    ]);
+        &["--level", "b-t", "--tsa", &url],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let stamped = d.join("bt-ts.pdf");
     let out = cloudsign(&["timestamp", s(&signed), "-o", s(&stamped), "--tsa", &url]);
     assert!(out.status.success(), "{}", text(&out));
 
-    let out = cloudsign(&[
-        "verify",
-        s(&stamped),
-        "--trust",
-        s(&d.join("root.pem")),
-        "--json",
-    ]);
+    let root = d.join("root.pem");
+    let out = cloudsign(&["verify", s(&stamped), "--trust", s(&root), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["signatures"][0]["level"], "B-T");
     assert_eq!(json["signatures"][1]["kind"], "DOCUMENT_TIMESTAMP");
 
     // Trusting another root for timestamps makes the timestamps unverifiable: exit 1.
-    let other = tempfile::tempdir().unwrap();
-    assert!(cloudsign(&["testpki", s(other.path())]).status.success());
+    let other = test_pki();
+    let other_root = other.path().join("root.pem");
     let out = cloudsign(&[
         "verify",
         s(&stamped),
         "--trust",
-        s(&d.join("root.pem")),
+        s(&root),
         "--tsa-trust",
-        s(&other.path().join("root.pem")),
+        s(&other_root),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
 
 #[test]
 fn b_t_without_a_reachable_authority_fails_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    assert!(cloudsign(&["testpki", s(d)]).status.success());
+    let pki = test_pki();
     let input = corpus_file("01-classic-reportlab.pdf");
-    let output = d.join("never.pdf");
-    let p12 = d.join("signer-rsa.p12");
-    let out = cloudsign(&[
-        "sign",
-        s(&input),
-        "-o",
-        s(&output),
-        "--p12",
-        s(&p12),
-        "--password",
-        "test",
-        "--level",
-        "b-t",
-    ]);
+    let output = pki.path().join("never.pdf");
+    let p12 = pki.path().join("signer-rsa.p12");
+    let out = sign_p12(&input, &output, &p12, "test", &["--level", "b-t"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--tsa"));
+
     let url = format!("http://127.0.0.1:{}/", free_port());
-    let out = cloudsign(&[
-        "sign",
-        s(&input),
-        "-o",
-        s(&output),
-        "--p12",
-        s(&p12),
-        "--password",
+    let out = sign_p12(
+        &input,
+        &output,
+        &p12,
         "test",
-        "--level",
-        "b-t",
-        "--tsa",
-        &url,
-    ]);
+        &["--level", "b-t", "--tsa", &url],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("unreachable"),
