@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use cloudsign_core::http::HttpTimeStamper;
@@ -478,20 +478,15 @@ fn timestamp_failures_are_typed_errors_and_leave_no_output() {
         |e| matches!(e, Error::Timestamp(T::Rejected { .. })),
     );
 
-    // Nonce mismatch: a replayed response to an earlier request.
+    // Nonce mismatch: the authority answers a request with another nonce (as a replayed
+    // response would carry).
     let authority = pki().pki.authority().unwrap();
-    let first = Arc::new(Mutex::new(None::<Vec<u8>>));
     assert_timestamp_error(
         move |req| {
-            let mut slot = first.lock().unwrap();
-            let old_request = slot.get_or_insert_with(|| {
-                let mut other = req.body.clone();
-                // A different nonce: flip the last byte of the request's nonce INTEGER.
-                let at = nonce_last_byte(&other);
-                other[at] ^= 0x01;
-                other
-            });
-            reply(authority.respond(old_request))
+            let mut other = req.body.clone();
+            let at = nonce_last_byte(&other);
+            other[at] ^= 0x01;
+            reply(authority.respond(&other))
         },
         |e| matches!(e, Error::Timestamp(T::NonceMismatch)),
     );
