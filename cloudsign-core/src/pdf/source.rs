@@ -152,9 +152,10 @@ pub(crate) fn read_range<S: Source + ?Sized>(
 
 const FIRST_WINDOW: u64 = 4096;
 
-/// Runs `parse` over a window starting at `offset`, doubling the window up to the end of the
-/// file while the parse stops for want of bytes. Total bytes read stay within twice what the
-/// parse needed.
+/// Runs `parse` over a window starting at `offset`, growing the window eightfold up to the
+/// end of the file while the parse stops for want of bytes. Each retry parses from the start,
+/// so a steep growth keeps a large object (a page tree's `/Kids` of thousands of entries) to
+/// two or three parses; bytes read stay within eight times what the parse needed.
 pub(crate) fn with_window<S: Source + ?Sized, T>(
     src: &S,
     len: u64,
@@ -178,11 +179,11 @@ pub(crate) fn with_window<S: Source + ?Sized, T>(
         match parse(&mut Lexer::new(&buf, offset, complete)) {
             Err(Error::Pdf(e)) if e.kind == PdfErrorKind::UnexpectedEof && !complete => {
                 // The error's offset may say how far the parse needs to see; honour it, with
-                // some slack for what follows, but never grow by less than doubling.
+                // some slack for what follows, but never grow by less than eightfold.
                 let hinted = e
                     .offset
                     .map_or(0, |o| o.saturating_sub(offset).saturating_add(FIRST_WINDOW));
-                size = size.saturating_mul(2).max(hinted);
+                size = size.saturating_mul(8).max(hinted);
             }
             other => return other,
         }
