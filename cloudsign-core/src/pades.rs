@@ -118,3 +118,6 @@ pub(crate) fn hash_update_parts(
         None => false,
     }
 }
+
+#[cfg(all(test, feature = "testkit"))]
+mod tests;
