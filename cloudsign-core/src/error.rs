@@ -37,6 +37,12 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// An authentication check failed (one-time code, password, address).
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    /// A unique-URL token was refused or its store failed.
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 /// Result with the library's [`Error`].
@@ -72,6 +78,10 @@ pub enum ErrorKind {
     Timestamp,
     /// File or stream I/O.
     Io,
+    /// A token was refused or its store failed.
+    Token,
+    /// An authentication check failed.
+    Auth,
 }
 
 impl ErrorKind {
@@ -87,6 +97,8 @@ impl ErrorKind {
             Self::Signing => 700,
             Self::Timestamp => 800,
             Self::Io => 900,
+            Self::Token => 1000,
+            Self::Auth => 1100,
         }
     }
 }
@@ -104,6 +116,8 @@ impl Error {
             Self::Signing(_) => ErrorKind::Signing,
             Self::Timestamp(_) => ErrorKind::Timestamp,
             Self::Io(_) => ErrorKind::Io,
+            Self::Token(_) => ErrorKind::Token,
+            Self::Auth(_) => ErrorKind::Auth,
         }
     }
 }
