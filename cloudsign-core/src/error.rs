@@ -40,6 +40,9 @@ pub enum Error {
     /// An authentication check failed (one-time code, password, address).
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
+    /// The audit log could not be written or does not verify.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
     /// A unique-URL token was refused or its store failed.
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
@@ -82,6 +85,8 @@ pub enum ErrorKind {
     Token,
     /// An authentication check failed.
     Auth,
+    /// The audit log could not be written or does not verify.
+    Audit,
 }
 
 impl ErrorKind {
@@ -99,6 +104,7 @@ impl ErrorKind {
             Self::Io => 900,
             Self::Token => 1000,
             Self::Auth => 1100,
+            Self::Audit => 1200,
         }
     }
 }
@@ -118,6 +124,7 @@ impl Error {
             Self::Io(_) => ErrorKind::Io,
             Self::Token(_) => ErrorKind::Token,
             Self::Auth(_) => ErrorKind::Auth,
+            Self::Audit(_) => ErrorKind::Audit,
         }
     }
 }

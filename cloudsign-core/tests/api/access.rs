@@ -166,3 +166,206 @@ fn sqlite_shared_store_single_use_across_threads_and_refusals() {
         Err(TokenError::Malformed("wrong length"))
     );
 }
+
+mod audit {
+    use std::path::{Path, PathBuf};
+
+    use cloudsign_core::audit::{
+        self, AuditError, AuditLog, CheckpointPolicy, FsyncPolicy, JsonLinesFile,
+    };
+    use cloudsign_core::time::SystemClock;
+    use cloudsign_core::x509::TrustStore;
+    use serde_json::json;
+
+    use crate::common::pki;
+
+    fn policy(every: u64) -> CheckpointPolicy {
+        let mut p = CheckpointPolicy::default();
+        p.every_records = Some(every);
+        p.every_secs = None;
+        p
+    }
+
+    /// A log of 10 entries with a checkpoint after every 4: genesis (0), e1..e4, cp (5),
+    /// e5..e8, cp (10), e9, e10: 13 lines.
+    fn write_log(dir: &Path) -> PathBuf {
+        let path = dir.join("audit.jsonl");
+        let sink = JsonLinesFile::open(&path, FsyncPolicy::EveryRecord).unwrap();
+        let tsa = pki().pki.authority().unwrap();
+        let mut log =
+            AuditLog::create(sink, Box::new(SystemClock), Box::new(tsa), policy(4)).unwrap();
+        for i in 1..=10 {
+            log.append(
+                "operator",
+                "token.issue",
+                &format!("contract-{i}"),
+                json!({"n": i}),
+            )
+            .unwrap();
+        }
+        path
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn write_lines(path: &Path, lines: &[String]) {
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn intact_log_verifies_and_reports_its_unanchored_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        assert_eq!(lines(&path).len(), 13);
+        let report = audit::verify_log(&path, &pki().trust()).unwrap();
+        assert_eq!(report.records, 13);
+        assert_eq!(report.checkpoints, 2);
+        assert_eq!(report.last_checkpoint_seq, Some(10));
+        assert_eq!(report.unanchored_records, 2);
+        assert!(report.truncation_note().contains("2 record(s)"));
+    }
+
+    fn refused(path: &Path) -> AuditError {
+        audit::verify_log(path, &pki().trust()).unwrap_err()
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let original = lines(&path);
+
+        // Modification of an entry's content.
+        let mut l = original.clone();
+        l[3] = l[3].replace("contract-3", "contract-X");
+        write_lines(&path, &l);
+        assert!(matches!(refused(&path), AuditError::Broken { seq: 3, .. }));
+
+        // Deletion of one record.
+        let mut l = original.clone();
+        l.remove(2);
+        write_lines(&path, &l);
+        assert!(matches!(refused(&path), AuditError::Broken { seq: 2, .. }));
+
+        // Insertion of a copy.
+        let mut l = original.clone();
+        l.insert(3, original[3].clone());
+        write_lines(&path, &l);
+        assert!(matches!(refused(&path), AuditError::Broken { seq: 4, .. }));
+
+        // Reordering of two records.
+        let mut l = original.clone();
+        l.swap(6, 7);
+        write_lines(&path, &l);
+        assert!(matches!(refused(&path), AuditError::Broken { seq: 6, .. }));
+
+        // A torn last line.
+        let mut text = original.join("\n");
+        text.truncate(text.len() - 10);
+        std::fs::write(&path, text).unwrap();
+        assert!(matches!(
+            refused(&path),
+            AuditError::Malformed { line: 13, .. }
+        ));
+
+        // A checkpoint moved onto another head (its token imprint no longer matches).
+        let mut l = original.clone();
+        let cp5: serde_json::Value = serde_json::from_str(&l[5]).unwrap();
+        let mut cp10: serde_json::Value = serde_json::from_str(&l[10]).unwrap();
+        cp10["timestamp"] = cp5["timestamp"].clone();
+        l[10] = cp10.to_string();
+        write_lines(&path, &l);
+        assert!(matches!(refused(&path), AuditError::Broken { seq: 10, .. }));
+
+        // An untrusted authority.
+        write_lines(&path, &original);
+        let err = audit::verify_log(&path, &TrustStore::new()).unwrap_err();
+        assert!(
+            matches!(err, AuditError::Checkpoint { seq: 5, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_re_hashed_forgery_is_caught_by_the_checkpoint() {
+        // An attacker who rewrites an early record and recomputes every later hash still
+        // cannot make the checkpoint's timestamp cover the new head.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let mut recs: Vec<audit::AuditRecord> = lines(&path)
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        recs[2].subject = "contract-forged".into();
+        let forged = rehash(&mut recs);
+        write_lines(&path, &forged);
+        assert!(matches!(
+            refused(&path),
+            AuditError::Checkpoint { seq: 5, .. }
+        ));
+    }
+
+    fn rehash(recs: &mut [audit::AuditRecord]) -> Vec<String> {
+        // The attacker knows the format and recomputes every link after the change.
+        let mut prev = recs[0].prev_hash.clone();
+        let mut out = Vec::new();
+        for r in recs.iter_mut() {
+            r.prev_hash = prev.clone();
+            r.hash = audit::record_hash_hex(r);
+            prev = r.hash.clone();
+            out.push(serde_json::to_string(r).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn truncation_after_the_last_checkpoint_verifies_but_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let full = audit::verify_log(&path, &pki().trust()).unwrap();
+        let l = lines(&path);
+        write_lines(&path, &l[..11]);
+        let cut = audit::verify_log(&path, &pki().trust()).unwrap();
+        assert_eq!(cut.unanchored_records, 0);
+        assert!(
+            !cut.contains_head(&full.head_hash),
+            "a kept head reveals the cut"
+        );
+        write_lines(&path, &l[..8]);
+        let cut = audit::verify_log(&path, &pki().trust()).unwrap();
+        assert_eq!(cut.last_checkpoint_seq, Some(5));
+    }
+
+    #[test]
+    fn sealed_segments_verify_on_their_own_and_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("a.jsonl");
+        let second = dir.path().join("b.jsonl");
+        let tsa = pki().pki.authority().unwrap();
+        let sink = JsonLinesFile::open(&first, FsyncPolicy::OnCheckpoint).unwrap();
+        let mut log =
+            AuditLog::create(sink, Box::new(SystemClock), Box::new(tsa), policy(100)).unwrap();
+        log.append("op", "a", "s", json!(null)).unwrap();
+        let sink = JsonLinesFile::open(&second, FsyncPolicy::OnCheckpoint).unwrap();
+        let mut log = log.seal(sink).unwrap();
+        log.append("op", "b", "s", json!({"x": 1})).unwrap();
+        drop(log);
+        let a = audit::verify_log(&first, &pki().trust()).unwrap();
+        let b = audit::verify_log(&second, &pki().trust()).unwrap();
+        assert_eq!(a.unanchored_records, 0);
+        assert_eq!(
+            b.previous_segment_head.as_deref(),
+            Some(a.head_hash.as_str())
+        );
+        assert_eq!(b.checkpoints, 1, "the genesis carries the seal's timestamp");
+        // The old segment can be deleted: the new one still verifies.
+        std::fs::remove_file(&first).unwrap();
+        assert!(audit::verify_log(&second, &pki().trust()).is_ok());
+    }
+}
