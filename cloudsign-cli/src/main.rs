@@ -15,6 +15,7 @@ use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::validate::{Indication, ValidationReport, Validator};
 use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
 
+mod access_cmd;
 mod report_text;
 
 #[derive(Parser)]
@@ -73,6 +74,16 @@ enum Command {
     },
     /// Make a throwaway PKI, sign a sample contract and verify it.
     Demo,
+    /// Issue and check unique-URL tokens.
+    Token {
+        #[command(subcommand)]
+        command: access_cmd::TokenCommand,
+    },
+    /// Verify an audit log.
+    Audit {
+        #[command(subcommand)]
+        command: access_cmd::AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +178,8 @@ fn main() -> ExitCode {
                 },
         } => serve_tsa(&key, &cert, chain.as_deref(), &listen, &policy),
         Command::Demo => demo(),
+        Command::Token { command } => return access_cmd::token(command),
+        Command::Audit { command } => return access_cmd::audit(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

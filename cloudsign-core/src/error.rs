@@ -37,6 +37,15 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// An authentication check failed (one-time code, password, address).
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    /// The audit log could not be written or does not verify.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// A unique-URL token was refused or its store failed.
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 /// Result with the library's [`Error`].
@@ -72,6 +81,12 @@ pub enum ErrorKind {
     Timestamp,
     /// File or stream I/O.
     Io,
+    /// A token was refused or its store failed.
+    Token,
+    /// An authentication check failed.
+    Auth,
+    /// The audit log could not be written or does not verify.
+    Audit,
 }
 
 impl ErrorKind {
@@ -87,6 +102,9 @@ impl ErrorKind {
             Self::Signing => 700,
             Self::Timestamp => 800,
             Self::Io => 900,
+            Self::Token => 1000,
+            Self::Auth => 1100,
+            Self::Audit => 1200,
         }
     }
 }
@@ -104,6 +122,9 @@ impl Error {
             Self::Signing(_) => ErrorKind::Signing,
             Self::Timestamp(_) => ErrorKind::Timestamp,
             Self::Io(_) => ErrorKind::Io,
+            Self::Token(_) => ErrorKind::Token,
+            Self::Auth(_) => ErrorKind::Auth,
+            Self::Audit(_) => ErrorKind::Audit,
         }
     }
 }

@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
+pub mod auth;
 pub mod cms;
 pub mod crypto;
 pub mod error;
@@ -16,6 +18,7 @@ pub mod signer;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;
+pub mod token;
 pub mod tsp;
 pub mod validate;
 pub mod x509;

@@ -6,6 +6,8 @@
 #[path = "support/oracles.rs"]
 mod oracles;
 
+#[path = "api/access.rs"]
+mod access;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/fuzz_replay.rs"]
