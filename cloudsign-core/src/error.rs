@@ -37,6 +37,9 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A stored blob could not be written, read or authenticated.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Result with the library's [`Error`].
@@ -72,6 +75,8 @@ pub enum ErrorKind {
     Timestamp,
     /// File or stream I/O.
     Io,
+    /// Encrypted blob storage (including a blob that fails authentication).
+    Store,
 }
 
 impl ErrorKind {
@@ -87,6 +92,7 @@ impl ErrorKind {
             Self::Signing => 700,
             Self::Timestamp => 800,
             Self::Io => 900,
+            Self::Store => 1300,
         }
     }
 }
@@ -104,6 +110,7 @@ impl Error {
             Self::Signing(_) => ErrorKind::Signing,
             Self::Timestamp(_) => ErrorKind::Timestamp,
             Self::Io(_) => ErrorKind::Io,
+            Self::Store(_) => ErrorKind::Store,
         }
     }
 }
