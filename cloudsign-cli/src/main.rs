@@ -15,6 +15,7 @@ use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::validate::{Indication, ValidationReport, Validator};
 use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
 
+mod blob;
 mod report_text;
 
 #[derive(Parser)]
@@ -73,6 +74,11 @@ enum Command {
     },
     /// Make a throwaway PKI, sign a sample contract and verify it.
     Demo,
+    /// Encrypted blob storage in a directory: put, get, rotate, keygen.
+    Blob {
+        #[command(subcommand)]
+        command: blob::BlobCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +173,7 @@ fn main() -> ExitCode {
                 },
         } => serve_tsa(&key, &cert, chain.as_deref(), &listen, &policy),
         Command::Demo => demo(),
+        Command::Blob { command } => blob::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
