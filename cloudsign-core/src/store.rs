@@ -370,7 +370,9 @@ impl<B: BlobBackend, K: KeyProvider> EncryptedBlobStore<B, K> {
         if seen { Ok(rotated) } else { Err(last) }
     }
 
-    /// [`rotate`](Self::rotate)s every stored blob; returns how many were rewritten.
+    /// [`rotate`](Self::rotate)s every stored blob; returns how many were rewritten. Stops at
+    /// the first blob that cannot be rotated (for example one no replica can authenticate);
+    /// blobs already rotated stay rotated, so running it again resumes.
     pub fn rotate_all(&self) -> Result<usize, StoreError> {
         let mut n = 0;
         for id in self.list()? {
@@ -482,7 +484,7 @@ struct Opened<'a> {
 }
 
 /// Lets a reader open further replicas without naming the store's type parameters.
-trait Reopen {
+trait Reopen: Sync {
     fn reopen(&self, id: &BlobId, replica: usize) -> Result<Opened<'_>, StoreError>;
 }
 

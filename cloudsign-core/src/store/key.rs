@@ -235,8 +235,8 @@ impl StaticKeyProvider {
     /// (surrounding whitespace allowed).
     pub fn from_single_key_file(id: KeyId, path: &Path) -> Result<Self, StoreError> {
         let raw = Zeroizing::new(std::fs::read(path).map_err(StoreError::Backend)?);
-        if let Ok(key) = <[u8; KEY_LEN]>::try_from(raw.as_slice()) {
-            return Ok(Self::new(id, &key));
+        if let Ok(key) = <&[u8; KEY_LEN]>::try_from(raw.as_slice()) {
+            return Ok(Self::new(id, key));
         }
         let key = std::str::from_utf8(&raw)
             .ok()
@@ -313,8 +313,8 @@ impl KeyProvider for StaticKeyProvider {
     }
 }
 
-fn decode_key_hex(text: &str) -> Option<[u8; KEY_LEN]> {
-    let mut key = [0u8; KEY_LEN];
-    hex::decode_to_slice(text, &mut key).ok()?;
+fn decode_key_hex(text: &str) -> Option<Zeroizing<[u8; KEY_LEN]>> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    hex::decode_to_slice(text, &mut *key).ok()?;
     Some(key)
 }

@@ -124,3 +124,13 @@ fn static_key_provider_parses_and_rejects() {
     }
     assert!(!format!("{p:?}").contains("11111111"));
 }
+
+#[test]
+fn streams_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let s = store();
+    let w = s.writer().unwrap();
+    send(&w);
+    let id = w.finish().unwrap();
+    send(&s.reader(&id).unwrap());
+}
