@@ -16,6 +16,7 @@ use cloudsign_core::validate::{Indication, ValidationReport, Validator};
 use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
 
 mod access_cmd;
+mod blob;
 mod report_text;
 
 #[derive(Parser)]
@@ -83,6 +84,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: access_cmd::AuditCommand,
+    },
+    /// Encrypted blob storage in a directory: put, get, rotate, keygen.
+    Blob {
+        #[command(subcommand)]
+        command: blob::BlobCommand,
     },
 }
 
@@ -180,6 +186,7 @@ fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Token { command } => return access_cmd::token(command),
         Command::Audit { command } => return access_cmd::audit(command),
+        Command::Blob { command } => blob::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@
 //! assert_eq!(h.finalize(), DigestAlgorithm::Sha256.digest(b"abc"));
 //! ```
 
+pub mod aead;
 pub(crate) mod oid;
 
 use der::asn1::ObjectIdentifier;
@@ -39,6 +40,9 @@ pub enum CryptoError {
     /// Algorithm parameters or a signature encoding are malformed.
     #[error("malformed input: {0}")]
     Malformed(String),
+    /// Authenticated decryption failed: wrong key, nonce or associated data, or altered bytes.
+    #[error("authenticated decryption failed")]
+    Decryption,
 }
 
 /// A hash function allowed for signatures.

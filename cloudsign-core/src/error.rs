@@ -46,6 +46,9 @@ pub enum Error {
     /// A unique-URL token was refused or its store failed.
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+    /// A stored blob could not be written, read or authenticated.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Result with the library's [`Error`].
@@ -87,6 +90,8 @@ pub enum ErrorKind {
     Auth,
     /// The audit log could not be written or does not verify.
     Audit,
+    /// Encrypted blob storage (including a blob that fails authentication).
+    Store,
 }
 
 impl ErrorKind {
@@ -105,6 +110,7 @@ impl ErrorKind {
             Self::Token => 1000,
             Self::Auth => 1100,
             Self::Audit => 1200,
+            Self::Store => 1300,
         }
     }
 }
@@ -125,6 +131,7 @@ impl Error {
             Self::Token(_) => ErrorKind::Token,
             Self::Auth(_) => ErrorKind::Auth,
             Self::Audit(_) => ErrorKind::Audit,
+            Self::Store(_) => ErrorKind::Store,
         }
     }
 }

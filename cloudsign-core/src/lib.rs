@@ -15,6 +15,7 @@ pub mod pdf;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod signer;
+pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod time;

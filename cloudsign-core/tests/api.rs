@@ -16,6 +16,8 @@ mod fuzz_replay;
 mod interop;
 #[path = "api/signing.rs"]
 mod signing;
+#[path = "api/store.rs"]
+mod store;
 #[path = "api/timestamps.rs"]
 mod timestamps;
 #[path = "api/verification.rs"]

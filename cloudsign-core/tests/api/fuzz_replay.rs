@@ -154,3 +154,30 @@ fn write_timestamp_response_seeds() {
     .unwrap();
     std::fs::write(dir.join("rejected-format.der"), tsa.respond(b"\x30\x00")).unwrap();
 }
+
+#[test]
+fn blob_reader_corpus_replays_without_panics() {
+    let seeds = seeds("blob_reader");
+    assert!(seeds.len() >= 5, "blob_reader corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::store::fuzzing::fuzz_blob_reader(&v);
+        }
+    }
+}
+
+/// Regenerates the blob seeds under the fuzz key (run with `--ignored`, then commit the files).
+#[test]
+#[ignore = "writes fuzz seeds into the source tree"]
+fn write_blob_reader_seeds() {
+    let dir = fuzz_dir().join("blob_reader");
+    std::fs::create_dir_all(&dir).unwrap();
+    for len in [0usize, 1, 15, 16, 17, 100] {
+        let plaintext: Vec<u8> = (0..len)
+            .map(|i| u8::try_from(i * 37 % 256).unwrap())
+            .collect();
+        let seed = cloudsign_core::store::fuzzing::blob_reader_seed(&plaintext);
+        assert!(seed.len() > 16);
+        std::fs::write(dir.join(format!("len-{len:03}.bin")), seed).unwrap();
+    }
+}
