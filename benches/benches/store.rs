@@ -150,7 +150,7 @@ fn main() {
     let seal_1m = median_time(21, || {
         let mut b = Vec::with_capacity(MIB + aead::TAG_LEN);
         b.extend_from_slice(&data);
-        aead::seal_in_place(&key, &nonce, b"", &mut b);
+        aead::seal_in_place(&key, &nonce, b"", &mut b).expect("seal");
         sealed = b;
     });
     let open_1m = median_time(21, || {
@@ -167,7 +167,7 @@ fn main() {
     let mut big = buffer(GIB);
     let start = Instant::now();
     big.reserve_exact(aead::TAG_LEN);
-    aead::seal_in_place(&key, &nonce, b"", &mut big);
+    aead::seal_in_place(&key, &nonce, b"", &mut big).expect("seal");
     let seal_1g = start.elapsed();
     let start = Instant::now();
     aead::open_in_place(&key, &nonce, b"", &mut big).expect("open");

@@ -540,7 +540,10 @@ impl BlobWriter<'_> {
             return Err(StoreError::TooLarge);
         }
         let nonce = self.header.nonce(self.counter, last);
-        aead::seal_in_place(self.key.aead(), &nonce, &self.binding, &mut self.buf);
+        // Chunks are at most 16 MiB, far below GCM's limit; should sealing fail anyway, the
+        // buffer is cleared and nothing is written.
+        aead::seal_in_place(self.key.aead(), &nonce, &self.binding, &mut self.buf)
+            .map_err(|_| StoreError::TooLarge)?;
         let sink = self
             .sink
             .as_mut()

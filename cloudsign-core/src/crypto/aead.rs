@@ -8,7 +8,7 @@
 //! use cloudsign_core::crypto::aead::{self, AeadKey};
 //! let key = AeadKey::generate();
 //! let nonce = [7u8; aead::NONCE_LEN];
-//! let sealed = aead::seal(&key, &nonce, b"context", b"secret");
+//! let sealed = aead::seal(&key, &nonce, b"context", b"secret").unwrap();
 //! assert_eq!(sealed.len(), 6 + aead::TAG_LEN);
 //! assert_eq!(aead::open(&key, &nonce, b"context", &sealed).unwrap(), b"secret");
 //! assert!(aead::open(&key, &nonce, b"other", &sealed).is_err());
@@ -73,22 +73,41 @@ impl std::fmt::Debug for AeadKey {
 }
 
 /// Encrypts `plaintext` and returns ciphertext followed by the 16-byte tag.
-pub fn seal(key: &AeadKey, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+pub fn seal(
+    key: &AeadKey,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
     let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
     out.extend_from_slice(plaintext);
-    seal_in_place(key, nonce, aad, &mut out);
-    out
+    seal_in_place(key, nonce, aad, &mut out)?;
+    Ok(out)
 }
 
 /// Encrypts `buffer` in place and appends the 16-byte tag.
-pub fn seal_in_place(key: &AeadKey, nonce: &[u8; NONCE_LEN], aad: &[u8], buffer: &mut Vec<u8>) {
-    // GCM refuses only plaintexts longer than 2^36 - 32 bytes; every caller seals a bounded
-    // chunk or a key, so the error branch is unreachable, and an empty tag would fail to open.
-    let tag = key
+///
+/// GCM refuses plaintexts longer than 2^36 - 32 bytes; then the buffer is cleared (it still
+/// held plaintext) and an error returned, so a caller can never store it by mistake.
+pub fn seal_in_place(
+    key: &AeadKey,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut Vec<u8>,
+) -> Result<(), CryptoError> {
+    match key
         .cipher
         .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, buffer)
-        .unwrap_or_default();
-    buffer.extend_from_slice(&tag);
+    {
+        Ok(tag) => {
+            buffer.extend_from_slice(&tag);
+            Ok(())
+        }
+        Err(_) => {
+            buffer.clear();
+            Err(CryptoError::Malformed("AES-GCM input too long".to_owned()))
+        }
+    }
 }
 
 /// Verifies and decrypts ciphertext-with-tag; nothing is returned unless the tag verifies.

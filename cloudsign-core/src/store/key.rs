@@ -283,7 +283,9 @@ impl KeyProvider for StaticKeyProvider {
         let mut nonce = [0u8; NONCE_LEN];
         crate::crypto::random_bytes(&mut nonce);
         let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&aead::seal(kek, &nonce, context, data_key.as_bytes()));
+        let sealed = aead::seal(kek, &nonce, context, data_key.as_bytes())
+            .map_err(|e| StoreError::KeyProvider(e.to_string()))?;
+        bytes.extend_from_slice(&sealed);
         Ok(WrappedKey {
             key_id: self.active.clone(),
             bytes,
