@@ -2,14 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Output};
+#[path = "support/run.rs"]
+#[allow(dead_code)] // each test file uses only some of the helpers
+mod run;
 
-fn cloudsign(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudsign"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use run::cloudsign;
 
 #[test]
 fn token_issue_then_verify() {

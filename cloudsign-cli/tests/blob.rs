@@ -3,27 +3,10 @@
 // Test helpers fail loudly: a panic is how a test reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "support/run.rs"]
+mod run;
 
-fn cloudsign(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudsign"))
-        .args(args)
-        .output()
-        .expect("run cloudsign")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use run::{cloudsign, s, text};
 
 fn keygen(id: &str) -> String {
     let out = cloudsign(&["blob", "keygen", id]);

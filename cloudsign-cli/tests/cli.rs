@@ -3,27 +3,13 @@
 // Test helpers fail loudly: a panic is how a test reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/run.rs"]
+mod run;
+
+use run::{cloudsign, s, text};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn cloudsign(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cloudsign"))
-        .args(args)
-        .output()
-        .expect("run cloudsign")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn corpus_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
