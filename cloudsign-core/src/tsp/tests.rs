@@ -301,7 +301,20 @@ fn tampered_tokens_do_not_verify() {
         .windows(tst.len())
         .position(|w| w == tst.as_slice())
         .unwrap();
-    let z_at = tst.windows(1).rposition(|w| w[0] == b'Z').unwrap();
+    // The genTime GeneralizedTime is the only element with tag 0x18; look for that header and
+    // its closing 'Z' rather than for any 0x5A byte, which a random nonce or serial can hold.
+    let z_at = (0..tst.len() - 1)
+        .find_map(|i| {
+            let len = usize::from(tst[i + 1]);
+            let end = i + 2 + len;
+            let digits = tst.get(i + 2..end - 1)?;
+            (tst[i] == 0x18
+                && (15..=24).contains(&len)
+                && tst.get(end - 1) == Some(&b'Z')
+                && digits.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
+            .then_some(end - 1)
+        })
+        .unwrap();
     let mut bad = good;
     bad[pos + z_at - 1] = if bad[pos + z_at - 1] == b'0' {
         b'1'
