@@ -3,7 +3,7 @@
 use std::ffi::{CString, c_char};
 
 use cloudsign_core::validate::{Indication, SignatureReport};
-use cloudsign_core::x509::TrustStore;
+use cloudsign_core::x509::{CertificateError, TrustStore};
 use cloudsign_core::{ValidationReport, Validator};
 
 use crate::error::{Failure, boundary, cs_error, cs_status, guard};
@@ -24,6 +24,15 @@ pub struct cs_validator {
     tsa_trust: Option<TrustStore>,
 }
 
+/// The anchors in PEM text; none at all is a caller's mistake, not an empty trust list.
+fn trust_store(pem: &[u8]) -> Result<TrustStore, Failure> {
+    let store = TrustStore::from_pem(pem)?;
+    if store.anchors().is_empty() {
+        return Err(cloudsign_core::Error::from(CertificateError::NoPemCertificate).into());
+    }
+    Ok(store)
+}
+
 /// A validator trusting the PEM certificates in `trust_pem` as signing trust anchors (and as
 /// timestamp authority anchors unless `cs_validator_set_tsa_trust` says otherwise).
 #[unsafe(no_mangle)]
@@ -35,7 +44,7 @@ pub extern "C" fn cs_validator_new(
 ) -> cs_status {
     boundary(err, || {
         let out = ffi::Out::new(out, "out")?;
-        let trust = TrustStore::from_pem(ffi::bytes(trust_pem, trust_pem_len, "trust_pem")?)?;
+        let trust = trust_store(ffi::bytes(trust_pem, trust_pem_len, "trust_pem")?)?;
         out.set(cs_validator {
             trust,
             tsa_trust: None,
@@ -54,7 +63,7 @@ pub extern "C" fn cs_validator_set_tsa_trust(
 ) -> cs_status {
     boundary(err, || {
         let validator = ffi::handle_mut(validator, "validator")?;
-        let trust = TrustStore::from_pem(ffi::bytes(trust_pem, trust_pem_len, "trust_pem")?)?;
+        let trust = trust_store(ffi::bytes(trust_pem, trust_pem_len, "trust_pem")?)?;
         validator.tsa_trust = Some(trust);
         Ok(())
     })
