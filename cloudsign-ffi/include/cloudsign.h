@@ -190,8 +190,8 @@ const char *cs_error_message(const struct cs_error *err);
 // Frees an error; NULL is ignored.
 void cs_error_free(struct cs_error *err);
 
-// New options: level B-B, no TSA, an automatically named new field. NULL only if out of
-// memory handling panicked.
+// New options: level B-B, no TSA, an automatically named new field; NULL only if the library
+// panicked.
 struct cs_sign_options *cs_sign_options_new(void);
 
 // Sets the level: `CS_LEVEL_B_B` or `CS_LEVEL_B_T` (which needs a TSA URL).

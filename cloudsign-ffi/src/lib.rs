@@ -14,8 +14,8 @@
 //! - Objects are opaque handles made by a `_new` function and released by the matching
 //!   `_free`, which accepts NULL. A `const` handle is not changed by the call.
 //! - Byte buffers the library returns are `cs_bytes` handles, all freed by `cs_bytes_free`
-//!   (which wipes them first: they may hold plaintext or token secrets). Text results are
-//!   also NUL-terminated.
+//!   (which first wipes those holding plaintext or token secrets). Text results are also
+//!   NUL-terminated.
 //! - A byte input is a pointer followed by its `size_t` length; NULL is allowed only with
 //!   length 0. Strings are NUL-terminated UTF-8.
 //! - Every pointer is checked for NULL, and no panic crosses into C (`CS_ERR_PANIC` instead).
@@ -50,12 +50,31 @@ pub use error::{cs_error, cs_status};
 pub struct cs_bytes {
     /// The content, followed by one NUL byte so that text can be read as a C string.
     buffer: Vec<u8>,
+    /// Wipe on free: the content is a secret or a plaintext.
+    secret: bool,
 }
 
 impl cs_bytes {
     pub(crate) fn new(mut content: Vec<u8>) -> Self {
         content.push(0);
-        Self { buffer: content }
+        Self {
+            buffer: content,
+            secret: false,
+        }
+    }
+
+    /// A buffer wiped when freed (decrypted blobs, token secrets).
+    pub(crate) fn secret(mut content: Vec<u8>) -> Self {
+        // Copied into a buffer of the final size rather than grown in place, which could leave
+        // an unwiped copy behind in freed memory.
+        let mut buffer = Vec::with_capacity(content.len() + 1);
+        buffer.extend_from_slice(&content);
+        buffer.push(0);
+        content.zeroize();
+        Self {
+            buffer,
+            secret: true,
+        }
     }
 
     pub(crate) fn text(text: impl Into<String>) -> Self {
@@ -69,7 +88,9 @@ impl cs_bytes {
 
 impl Drop for cs_bytes {
     fn drop(&mut self) {
-        self.buffer.zeroize();
+        if self.secret {
+            self.buffer.zeroize();
+        }
     }
 }
 
@@ -98,11 +119,5 @@ pub extern "C" fn cs_bytes_free(bytes: *mut cs_bytes) {
 /// The library version, e.g. `"0.1.0"` (static, never freed).
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_version() -> *const c_char {
-    const VERSION: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(
-        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-    ) {
-        Ok(v) => v,
-        Err(_) => c"",
-    };
-    VERSION.as_ptr()
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }

@@ -84,14 +84,10 @@ impl cs_sign_options {
             }
         })
     }
-
-    fn edit(&mut self, change: impl FnOnce(SignatureOptions) -> SignatureOptions) {
-        self.options = change(std::mem::take(&mut self.options));
-    }
 }
 
-/// New options: level B-B, no TSA, an automatically named new field. NULL only if out of
-/// memory handling panicked.
+/// New options: level B-B, no TSA, an automatically named new field; NULL only if the library
+/// panicked.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_sign_options_new() -> *mut cs_sign_options {
     guard(std::ptr::null_mut(), || {
@@ -131,6 +127,22 @@ pub extern "C" fn cs_sign_options_add_tsa_url(
     })
 }
 
+/// Sets one text option from a C string.
+fn set_text(
+    options: *mut cs_sign_options,
+    value: *const c_char,
+    name: &str,
+    err: *mut *mut cs_error,
+    apply: fn(SignatureOptions, String) -> SignatureOptions,
+) -> cs_status {
+    boundary(err, || {
+        let options = ffi::handle_mut(options, "options")?;
+        let value = ffi::text(value, name)?.to_owned();
+        options.options = apply(std::mem::take(&mut options.options), value);
+        Ok(())
+    })
+}
+
 /// Signs into the signature field `name` (an existing empty one, or a new one).
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_sign_options_set_field_name(
@@ -138,12 +150,7 @@ pub extern "C" fn cs_sign_options_set_field_name(
     name: *const c_char,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
-        let name = ffi::text(name, "name")?.to_owned();
-        options.edit(|o| o.field_name(name));
-        Ok(())
-    })
+    set_text(options, name, "name", err, SignatureOptions::field_name)
 }
 
 /// Sets the signature's `/Reason`.
@@ -153,12 +160,7 @@ pub extern "C" fn cs_sign_options_set_reason(
     reason: *const c_char,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
-        let reason = ffi::text(reason, "reason")?.to_owned();
-        options.edit(|o| o.reason(reason));
-        Ok(())
-    })
+    set_text(options, reason, "reason", err, SignatureOptions::reason)
 }
 
 /// Sets the signature's `/Location`.
@@ -168,12 +170,13 @@ pub extern "C" fn cs_sign_options_set_location(
     location: *const c_char,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
-        let location = ffi::text(location, "location")?.to_owned();
-        options.edit(|o| o.location(location));
-        Ok(())
-    })
+    set_text(
+        options,
+        location,
+        "location",
+        err,
+        SignatureOptions::location,
+    )
 }
 
 /// Frees options; NULL is ignored.

@@ -114,7 +114,7 @@ pub extern "C" fn cs_blob_get(
         let out = ffi::Out::new(out, "out")?;
         let store = ffi::handle(store, "store")?;
         let id: BlobId = ffi::text(id, "id")?.parse()?;
-        out.set(cs_bytes::new(store.inner.get(&id)?));
+        out.set(cs_bytes::secret(store.inner.get(&id)?));
         Ok(())
     })
 }

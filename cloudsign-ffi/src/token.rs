@@ -74,7 +74,7 @@ pub extern "C" fn cs_token_issue(
             .with_max_uses(max_uses);
         let (secret, record) = TokenIssuer::new().issue(claims).into_parts();
         store.inner.insert(&record)?;
-        token_out.set(cs_bytes::text(secret.expose()));
+        token_out.set(cs_bytes::secret(secret.expose().as_bytes().to_vec()));
         Ok(())
     })
 }
