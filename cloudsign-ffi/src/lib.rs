@@ -9,7 +9,8 @@
 //! - Every fallible function returns a [`cs_status`]: `CS_OK` (0) or a code in a named range
 //!   (see [`error`]). Its last parameter is an optional `cs_error **err`: when not NULL and the
 //!   call fails, `*err` receives a new error (code and message) that the caller frees with
-//!   `cs_error_free`. There is no thread-local "last error".
+//!   `cs_error_free` (`*err` is overwritten, so pass a pointer to NULL). There is no
+//!   thread-local "last error".
 //! - Outputs go through `T **out` parameters and are written only on success.
 //! - Objects are opaque handles made by a `_new` function and released by the matching
 //!   `_free`, which accepts NULL. A `const` handle is not changed by the call.
@@ -25,8 +26,9 @@
 //! stated length, a NUL-terminated string. Handles may move between threads; a handle changed
 //! by a call (a `*mut` parameter) must not be used by another thread during that call.
 //!
-//! `unsafe` code lives only in the private `ffi` module, each block with the reason it is
-//! sound.
+//! Unsafe blocks and impls live only in the private `ffi` module, each with the reason it is
+//! sound (clippy's `undocumented_unsafe_blocks` is denied); elsewhere `unsafe` appears only in
+//! `#[unsafe(no_mangle)]` and the type of the C callback.
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
 

@@ -143,6 +143,17 @@ static int32_t refusing_hsm(void *userdata, uint32_t algorithm, const uint8_t *m
     return 42;
 }
 
+/* A broken HSM that claims to have written more than it was given room for. */
+static int32_t overflowing_hsm(void *userdata, uint32_t algorithm, const uint8_t *message,
+                               size_t message_len, const uint8_t *digest, size_t digest_len,
+                               uint8_t *signature, size_t signature_capacity,
+                               size_t *signature_len) {
+    (void)userdata, (void)algorithm, (void)message, (void)message_len, (void)digest;
+    (void)digest_len, (void)signature;
+    *signature_len = signature_capacity + 1;
+    return 0;
+}
+
 static buffer rsa_chain(void) {
     buffer leaf = read_file(dir, "signer-rsa.pem");
     buffer issuers = read_file(dir, "chain.pem");
@@ -175,6 +186,13 @@ static void sign_with_callback(const buffer *pdf) {
     CHECK(signed_pdf == NULL);
     CHECK(strstr(cs_error_message(err), "42") != NULL);
     cs_error_free(err);
+    cs_signer_free(signer);
+
+    /* An HSM that overruns its buffer: refused, whatever it wrote is not used. */
+    OK(cs_signer_new_callback(overflowing_hsm, NULL, chain.data, chain.len,
+                              CS_ALG_RSA_PKCS1V15_SHA256, 256, &signer, &err));
+    EXPECT(CS_ERR_KEY, cs_sign(signer, NULL, pdf->data, pdf->len, &signed_pdf, &err));
+    CHECK(signed_pdf == NULL);
     cs_signer_free(signer);
     free(chain.data);
 }
