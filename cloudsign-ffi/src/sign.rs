@@ -282,6 +282,20 @@ pub extern "C" fn cs_prepare(
     })
 }
 
+/// Hands C a buffer made from a prepared signature.
+fn prepared_output(
+    prepared: *const cs_prepared,
+    out: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+    make: impl FnOnce(&PreparedSignature) -> cs_bytes,
+) -> cs_status {
+    boundary(err, || {
+        let out = ffi::Out::new(out, "out")?;
+        out.set(make(&ffi::handle(prepared, "prepared")?.inner));
+        Ok(())
+    })
+}
+
 /// The message to sign (DER signed attributes), for signers that hash themselves.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_prepared_message(
@@ -289,13 +303,8 @@ pub extern "C" fn cs_prepared_message(
     out: *mut *mut cs_bytes,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let out = ffi::Out::new(out, "out")?;
-        let prepared = ffi::handle(prepared, "prepared")?;
-        out.set(cs_bytes::new(
-            prepared.inner.to_be_signed().message().to_vec(),
-        ));
-        Ok(())
+    prepared_output(prepared, out, err, |p| {
+        cs_bytes::new(p.to_be_signed().message().to_vec())
     })
 }
 
@@ -306,13 +315,8 @@ pub extern "C" fn cs_prepared_digest(
     out: *mut *mut cs_bytes,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let out = ffi::Out::new(out, "out")?;
-        let prepared = ffi::handle(prepared, "prepared")?;
-        out.set(cs_bytes::new(
-            prepared.inner.to_be_signed().digest().to_vec(),
-        ));
-        Ok(())
+    prepared_output(prepared, out, err, |p| {
+        cs_bytes::new(p.to_be_signed().digest().to_vec())
     })
 }
 
@@ -333,12 +337,7 @@ pub extern "C" fn cs_prepared_to_json(
     out: *mut *mut cs_bytes,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let out = ffi::Out::new(out, "out")?;
-        let prepared = ffi::handle(prepared, "prepared")?;
-        out.set(cs_bytes::text(prepared.inner.to_json()));
-        Ok(())
-    })
+    prepared_output(prepared, out, err, |p| cs_bytes::text(p.to_json()))
 }
 
 /// Reads a state written by `cs_prepared_to_json`; anything else is `CS_ERR_SIGNING`.
