@@ -99,6 +99,7 @@ fn python_package_passes_pytest_and_stubtest() {
     std::fs::create_dir(&pki_dir).unwrap();
     pki.write_to_dir(&pki_dir, "test").unwrap();
     std::fs::write(pki_dir.join("contract.pdf"), samples::contract_pdf()).unwrap();
+    std::fs::write(pki_dir.join("large.pdf"), samples::large_pdf(4 << 20)).unwrap();
     let authority = pki.authority().unwrap();
     let tsa = HttpServer::bind(
         "127.0.0.1:0",

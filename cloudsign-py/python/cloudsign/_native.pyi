@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple, Union, final
 
 from . import ExternalSigner, TimestampTransport
+
+__all__ = [
+    "BlobStore",
+    "PreparedSignature",
+    "SUPPORTED_LEVELS",
+    "SignatureReport",
+    "SignedTokenInfo",
+    "SignedTokenKeys",
+    "Signer",
+    "StaticKeyProvider",
+    "ToBeSigned",
+    "TokenRecord",
+    "TokenStore",
+    "VerificationReport",
+    "__version__",
+    "prepare_pdf",
+    "sign_pdf",
+    "timestamp_pdf",
+    "verify_pdf",
+]
 
 __version__: str
 SUPPORTED_LEVELS: list[str]
@@ -13,6 +33,7 @@ SUPPORTED_LEVELS: list[str]
 _Tsa = Union[str, TimestampTransport]
 _Path = Union[str, os.PathLike[str]]
 
+@final
 class ToBeSigned:
     """What a signer must sign: the DER signed attributes and their digest."""
 
@@ -25,6 +46,7 @@ class ToBeSigned:
     @property
     def digest_algorithm(self) -> str: ...
 
+@final
 class Signer:
     """A private key and its certificate chain held in Rust memory."""
 
@@ -72,6 +94,7 @@ def timestamp_pdf(
     pdf: bytes, tsa: _Tsa, *, field_name: Optional[str] = None, digest: Optional[str] = None
 ) -> bytes: ...
 
+@final
 class PreparedSignature:
     """A prepared signature waiting for its value; serialisable with ``to_json``."""
 
@@ -86,6 +109,7 @@ class PreparedSignature:
     def from_json(json: str) -> PreparedSignature: ...
     def finish(self, pdf: bytes, signature: bytes, *, tsa: Optional[_Tsa] = None) -> bytes: ...
 
+@final
 class SignatureReport:
     """The verdict on one signature or document timestamp."""
 
@@ -111,6 +135,7 @@ class SignatureReport:
     def findings(self) -> Tuple[str, ...]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class VerificationReport:
     """The result of verifying one PDF."""
 
@@ -135,10 +160,11 @@ def verify_pdf(
     at: Optional[int] = None,
 ) -> VerificationReport: ...
 
+@final
 class StaticKeyProvider:
     """Key-encryption keys held in Rust memory, one of them active."""
 
-    def __init__(self, key_id: str, key: bytes) -> None: ...
+    def __new__(cls, key_id: str, key: bytes) -> StaticKeyProvider: ...
     @staticmethod
     def parse(text: str) -> StaticKeyProvider: ...
     @staticmethod
@@ -148,6 +174,7 @@ class StaticKeyProvider:
     @property
     def key_ids(self) -> list[str]: ...
 
+@final
 class BlobStore:
     """Encrypted blob storage over memory or a directory."""
 
@@ -162,6 +189,7 @@ class BlobStore:
     def list(self) -> list[str]: ...
     def rotate(self, id: str) -> bool: ...
 
+@final
 class TokenRecord:
     """What a stored token grants and how it has been used."""
 
@@ -182,6 +210,7 @@ class TokenRecord:
     @property
     def hash(self) -> str: ...
 
+@final
 class TokenStore:
     """Stored-hash unique-URL tokens in memory or SQLite."""
 
@@ -203,6 +232,7 @@ class TokenStore:
     def redeem(self, token: str, *, now: Optional[int] = None) -> TokenRecord: ...
     def revoke(self, token: str) -> bool: ...
 
+@final
 class SignedTokenInfo:
     """A signed token that verified."""
 
@@ -219,10 +249,11 @@ class SignedTokenInfo:
     @property
     def expires(self) -> int: ...
 
+@final
 class SignedTokenKeys:
     """HMAC-SHA256 keys for stateless signed tokens."""
 
-    def __init__(self, kid: str, key: bytes) -> None: ...
+    def __new__(cls, kid: str, key: bytes) -> SignedTokenKeys: ...
     @staticmethod
     def generate(kid: str) -> SignedTokenKeys: ...
     def add(self, kid: str, key: bytes) -> None: ...
