@@ -74,7 +74,7 @@ impl TimeStamper for PythonTimeStamper {
         Python::attach(|py| {
             self.object
                 .call_method1(py, "exchange", (PyBytes::new(py, request),))
-                .and_then(|r| r.extract::<Vec<u8>>(py).map_err(PyErr::from))
+                .and_then(|r| r.extract::<Vec<u8>>(py))
         })
         .map_err(|e| {
             let message = format!("the Python timestamp transport raised {e}");
@@ -146,32 +146,66 @@ fn slots<'a>(
         .collect()
 }
 
-fn options(
-    field_name: Option<String>,
-    reason: Option<String>,
-    location: Option<String>,
-    contact_info: Option<String>,
-    certify: Option<i64>,
-) -> PyResult<SignatureOptions> {
-    let mut o = SignatureOptions::new();
-    if let Some(v) = field_name {
-        o = o.field_name(v);
+/// What `sign_pdf` and `prepare_pdf` share: the signer, level, authority and options, parsed
+/// and checked before any work starts.
+struct Request {
+    signer: AnySigner,
+    tsa: Option<AnyTimestamper>,
+    level: Level,
+    options: SignatureOptions,
+}
+
+impl Request {
+    #[allow(clippy::too_many_arguments)] // the keyword arguments of the two functions
+    fn new(
+        signer: &Bound<'_, PyAny>,
+        level: &str,
+        tsa: Option<&Bound<'_, PyAny>>,
+        field_name: Option<String>,
+        reason: Option<String>,
+        location: Option<String>,
+        contact_info: Option<String>,
+        certify: Option<i64>,
+    ) -> PyResult<Self> {
+        let level = Level::parse(level)?;
+        let mut options = SignatureOptions::new();
+        if let Some(v) = field_name {
+            options = options.field_name(v);
+        }
+        if let Some(v) = reason {
+            options = options.reason(v);
+        }
+        if let Some(v) = location {
+            options = options.location(v);
+        }
+        if let Some(v) = contact_info {
+            options = options.contact_info(v);
+        }
+        if let Some(p) = certify {
+            let permissions = DocMdpPermissions::from_level(p).ok_or_else(|| {
+                PyValueError::new_err(format!("certify must be 1, 2 or 3, not {p}"))
+            })?;
+            options = options.certify(permissions);
+        }
+        let request = Self {
+            signer: AnySigner::extract(signer)?,
+            tsa: tsa.map(AnyTimestamper::extract).transpose()?,
+            level,
+            options,
+        };
+        request.level.profile(request.tsa.as_ref())?;
+        Ok(request)
     }
-    if let Some(v) = reason {
-        o = o.reason(v);
+
+    fn pdf_signer(&self) -> PyResult<PdfSigner<'_>> {
+        Ok(PdfSigner::new(self.signer.as_core())
+            .profile(self.level.profile(self.tsa.as_ref())?)
+            .options(self.options.clone()))
     }
-    if let Some(v) = location {
-        o = o.location(v);
+
+    fn error(&self, err: cloudsign_core::Error) -> PyErr {
+        to_py_with(err, &slots(Some(&self.signer), self.tsa.as_ref()))
     }
-    if let Some(v) = contact_info {
-        o = o.contact_info(v);
-    }
-    if let Some(p) = certify {
-        let permissions = DocMdpPermissions::from_level(p)
-            .ok_or_else(|| PyValueError::new_err(format!("certify must be 1, 2 or 3, not {p}")))?;
-        o = o.certify(permissions);
-    }
-    Ok(o)
 }
 
 /// Signs `pdf` and returns the signed document (the input followed by one incremental
@@ -191,18 +225,20 @@ pub(crate) fn sign_pdf<'py>(
     contact_info: Option<String>,
     certify: Option<i64>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let level = Level::parse(level)?;
-    let signer = AnySigner::extract(signer)?;
-    let tsa = tsa.map(AnyTimestamper::extract).transpose()?;
-    let profile = level.profile(tsa.as_ref())?;
-    let options = options(field_name, reason, location, contact_info, certify)?;
-    let signed = py.detach(|| {
-        PdfSigner::new(signer.as_core())
-            .profile(profile)
-            .options(options)
-            .sign(pdf)
-    });
-    let signed = signed.map_err(|e| to_py_with(e, &slots(Some(&signer), tsa.as_ref())))?;
+    let request = Request::new(
+        signer,
+        level,
+        tsa,
+        field_name,
+        reason,
+        location,
+        contact_info,
+        certify,
+    )?;
+    let pdf_signer = request.pdf_signer()?;
+    let signed = py
+        .detach(|| pdf_signer.sign(pdf))
+        .map_err(|e| request.error(e))?;
     Ok(PyBytes::new(py, &signed))
 }
 
@@ -224,18 +260,20 @@ pub(crate) fn prepare_pdf(
     contact_info: Option<String>,
     certify: Option<i64>,
 ) -> PyResult<PreparedSignature> {
-    let level = Level::parse(level)?;
-    let signer = AnySigner::extract(signer)?;
-    let tsa = tsa.map(AnyTimestamper::extract).transpose()?;
-    let profile = level.profile(tsa.as_ref())?;
-    let options = options(field_name, reason, location, contact_info, certify)?;
-    let prepared = py.detach(|| {
-        PdfSigner::new(signer.as_core())
-            .profile(profile)
-            .options(options)
-            .prepare(pdf)
-    });
-    let inner = prepared.map_err(|e| to_py_with(e, &slots(Some(&signer), tsa.as_ref())))?;
+    let request = Request::new(
+        signer,
+        level,
+        tsa,
+        field_name,
+        reason,
+        location,
+        contact_info,
+        certify,
+    )?;
+    let pdf_signer = request.pdf_signer()?;
+    let inner = py
+        .detach(|| pdf_signer.prepare(pdf))
+        .map_err(|e| request.error(e))?;
     Ok(PreparedSignature { inner })
 }
 

@@ -293,7 +293,7 @@ impl CoreSigner for PythonSigner {
             let arg = ToBeSigned { inner: tbs.clone() };
             self.object
                 .call_method1(py, "sign", (arg,))
-                .and_then(|sig| sig.extract::<Vec<u8>>(py).map_err(PyErr::from))
+                .and_then(|sig| sig.extract::<Vec<u8>>(py))
         })
         .map_err(|e| {
             let message = format!("the Python signer raised {e}");

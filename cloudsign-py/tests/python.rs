@@ -7,6 +7,9 @@
 //! pyHanko (installed by `.ci/install-tools.sh`); the wheel itself goes in with `--no-index`.
 //! Missing maturin or python3 skips loudly, and fails under `CI=true`.
 
+// Test helpers fail loudly: a panic is how a test reports a broken precondition.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../../cloudsign-core/tests/support/oracles.rs"]
 mod oracles;
 
