@@ -77,7 +77,7 @@ pub(crate) fn to_py_with(err: Error, callbacks: &[&CallbackError]) -> PyErr {
         .unwrap_or_else(|| to_py(err))
 }
 
-/// Converts a core result, taking any callback exception first.
+/// Converts a core result where no Python callback was involved.
 pub(crate) trait IntoPyResult<T> {
     /// The result with its error mapped by [`to_py`].
     fn py(self) -> PyResult<T>;

@@ -64,8 +64,11 @@ class ExternalSigner(Protocol):
     ``max_signature_len`` sizes the placeholder (default: 512 for RSA, 139 for ECDSA).
     """
 
-    certificate_chain: Sequence[bytes]
-    algorithm: str
+    @property
+    def certificate_chain(self) -> Sequence[bytes]: ...
+
+    @property
+    def algorithm(self) -> str: ...
 
     def sign(self, tbs: ToBeSigned) -> bytes: ...
 
