@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the external validators ("oracles") the integration tests run: qpdf, poppler's
-# pdfsig, NSS certutil, the openssl CLI and pyHanko; and gcc and valgrind, which build and
-# check the C API's test programs. Missing validators FAIL tests when
+# pdfsig, NSS certutil, the openssl CLI and pyHanko; gcc and valgrind, which build and check
+# the C API's test programs; and what the Python binding's test needs: maturin (builds the
+# wheel), pytest and mypy (stubtest). Missing validators FAIL tests when
 # CI=true, so CI must run this first. Idempotent and non-interactive; run as root on
 # Debian 12 (needs only the Debian mirror and PyPI). Skips what is already present.
 #
@@ -13,9 +14,13 @@ export DEBIAN_FRONTEND=noninteractive
 PYHANKO_VERSION=0.38.0      # versions the fixtures and oracle parsing were made with
 PYHANKO_CLI_VERSION=0.6.0
 REPORTLAB_VERSION=5.1.0
+MATURIN_VERSION=1.16.0
+PYTEST_VERSION=9.2.0
+MYPY_VERSION=2.4.1
 
-debs=(qpdf poppler-utils libnss3-tools openssl python3 python3-pip gcc libc6-dev valgrind)
-pips=("pyhanko==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION")
+debs=(qpdf poppler-utils libnss3-tools openssl python3 python3-pip python3-venv gcc libc6-dev valgrind)
+pips=("pyhanko==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION"
+      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION")
 if [[ "${1:-}" == "--corpus" ]]; then
   debs+=(ghostscript)
   pips+=("reportlab==$REPORTLAB_VERSION")
@@ -49,8 +54,9 @@ if ((${#need_pip[@]})); then
 fi
 
 # Fail here, not in the tests, if anything is still missing.
-for tool in qpdf pdfsig certutil openssl pyhanko gcc valgrind; do
+for tool in qpdf pdfsig certutil openssl pyhanko gcc valgrind maturin; do
   command -v "$tool" >/dev/null || { echo "install-tools: $tool not on PATH" >&2; exit 1; }
 done
 python3 -c "import pyhanko.sign" || { echo "install-tools: pyhanko not importable" >&2; exit 1; }
+python3 -c "import pytest, mypy.stubtest" || { echo "install-tools: pytest/mypy not importable" >&2; exit 1; }
 echo "install-tools: qpdf $(qpdf --version | head -n1 | awk '{print $3}'), $(pyhanko --version)"

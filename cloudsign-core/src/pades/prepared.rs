@@ -217,6 +217,29 @@ impl PreparedSignature {
     /// # Errors
     /// [`SigningError::DocumentMismatch`], or as [`PreparedSignature::finish`].
     pub fn finish_pdf(self, original: &[u8], signature: &[u8]) -> Result<Vec<u8>> {
+        self.check_original(original)?;
+        Ok(append(original, self.finish(signature)?))
+    }
+
+    /// As [`finish_pdf`](Self::finish_pdf), with a signature timestamp from `stamper`
+    /// (PAdES B-T).
+    ///
+    /// # Errors
+    /// [`SigningError::DocumentMismatch`], or as [`PreparedSignature::finish_timestamped`].
+    pub fn finish_pdf_timestamped(
+        self,
+        original: &[u8],
+        signature: &[u8],
+        stamper: &dyn TimeStamper,
+    ) -> Result<Vec<u8>> {
+        self.check_original(original)?;
+        Ok(append(
+            original,
+            self.finish_timestamped(signature, stamper)?,
+        ))
+    }
+
+    fn check_original(&self, original: &[u8]) -> Result<()> {
         if original.len() as u64 != self.base_len {
             return Err(SigningError::DocumentMismatch.into());
         }
@@ -230,11 +253,7 @@ impl PreparedSignature {
         if hasher.finalize() != self.document_digest {
             return Err(SigningError::DocumentMismatch.into());
         }
-        let update = self.finish(signature)?;
-        let mut out = Vec::with_capacity(original.len() + update.bytes.len());
-        out.extend_from_slice(original);
-        out.extend_from_slice(&update.bytes);
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -263,4 +282,11 @@ mod hex_list {
             .map(|t| hex::decode(t).map_err(serde::de::Error::custom))
             .collect()
     }
+}
+
+fn append(original: &[u8], update: SignedUpdate) -> Vec<u8> {
+    let mut out = Vec::with_capacity(original.len() + update.bytes.len());
+    out.extend_from_slice(original);
+    out.extend_from_slice(&update.bytes);
+    out
 }

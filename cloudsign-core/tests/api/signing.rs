@@ -3,7 +3,8 @@
 use cloudsign_core::Error;
 use cloudsign_core::ErrorKind;
 use cloudsign_core::pades::{
-    DocMdpPermissions, PdfSigner, PreparedSignature, SignatureOptions, SigningError,
+    DocMdpPermissions, PdfSigner, PreparedSignature, SignatureOptions, SignatureProfile,
+    SigningError,
 };
 use cloudsign_core::pdf::{PdfErrorKind, form};
 use cloudsign_core::signer::Signer;
@@ -182,6 +183,37 @@ fn two_phase_signing_survives_serialisation_and_checks_the_document() {
 
     assert!(PreparedSignature::from_json("{}").is_err());
     assert!(PreparedSignature::from_json(&json.replace("\"format\":1", "\"format\":9")).is_err());
+}
+
+#[test]
+fn two_phase_b_t_finishes_the_whole_document_with_a_timestamp() {
+    let pki = pki();
+    let hsm = pki.pki.signer_ec.signer().unwrap();
+    let tsa = pki.pki.authority().unwrap();
+    let pdf = samples::contract_pdf();
+    let prepared = PdfSigner::new(&hsm)
+        .profile(SignatureProfile::BaselineT { timestamper: &tsa })
+        .prepare(&pdf)
+        .unwrap();
+    let signature = hsm.sign(prepared.to_be_signed()).unwrap();
+    assert!(matches!(
+        prepared.clone().finish_pdf(&pdf, &signature),
+        Err(Error::Signing(SigningError::TimestampRequired))
+    ));
+    let mut other = pdf.clone();
+    other[20] ^= 1;
+    assert!(matches!(
+        prepared
+            .clone()
+            .finish_pdf_timestamped(&other, &signature, &tsa),
+        Err(Error::Signing(SigningError::DocumentMismatch))
+    ));
+    let signed = prepared
+        .finish_pdf_timestamped(&pdf, &signature, &tsa)
+        .unwrap();
+    let report = pki.validate(&signed);
+    assert_all_passed(&report, "two-phase B-T");
+    assert_eq!(report.signatures[0].level.as_deref(), Some("B-T"));
 }
 
 #[test]

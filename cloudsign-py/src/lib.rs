@@ -1,0 +1,39 @@
+//! The Python binding of cloudsign: the native module `cloudsign._native`.
+//!
+//! The Python package `cloudsign` (in `python/cloudsign/`) re-exports what is defined here,
+//! defines the exception hierarchy and carries the typed stubs. Every call that signs,
+//! verifies, timestamps, seals or hashes runs with the interpreter detached, so other Python
+//! threads keep running; Python callbacks (external signers, timestamp transports) re-attach
+//! for the duration of the call.
+
+mod errors;
+mod report;
+mod sign;
+mod signer;
+mod store;
+mod token;
+
+use pyo3::pymodule;
+
+/// Native part of the `cloudsign` package; import `cloudsign` instead.
+#[pymodule(name = "_native")]
+mod native {
+    #[pymodule_export]
+    use crate::report::{SignatureReport, VerificationReport, verify_pdf};
+    #[pymodule_export]
+    use crate::sign::{PreparedSignature, prepare_pdf, sign_pdf, timestamp_pdf};
+    #[pymodule_export]
+    use crate::signer::{Signer, ToBeSigned};
+    #[pymodule_export]
+    use crate::store::{BlobStore, StaticKeyProvider};
+    #[pymodule_export]
+    use crate::token::{SignedTokenInfo, SignedTokenKeys, TokenRecord, TokenStore};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("SUPPORTED_LEVELS", crate::sign::Level::NAMES.to_vec())?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}
