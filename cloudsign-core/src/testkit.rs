@@ -220,7 +220,9 @@ impl CertSpec {
             )?);
         }
         if self.ocsp_no_check {
-            out.push(extension(oid::OCSP_NOCHECK, false, &der::asn1::Null)?);
+            // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+            let nocheck = der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+            out.push(extension(nocheck, false, &der::asn1::Null)?);
         }
         Ok(out)
     }
