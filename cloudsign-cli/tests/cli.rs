@@ -187,14 +187,23 @@ fn demo_signs_and_verifies() {
     assert!(text(&out).contains("PASSED"), "{}", text(&out));
 }
 
-/// `cloudsign serve tsa` as a child process, killed when dropped.
-struct TsaProcess(std::process::Child);
+/// A `cloudsign serve` child process, killed when dropped.
+struct ServeProcess(std::process::Child);
 
-impl Drop for TsaProcess {
+impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Waits (bounded) until something accepts connections on `listen`.
+fn wait_until_listening(listen: &str, what: &str) {
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(listen).is_ok()
+    });
+    assert!(up, "{what} did not start");
 }
 
 fn free_port() -> u16 {
@@ -229,14 +238,9 @@ fn serve_tsa_then_sign_b_t_timestamp_and_verify() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let _tsa = TsaProcess(child);
+    let _tsa = ServeProcess(child);
     let url = format!("http://{listen}/");
-    // Wait (bounded) until the server accepts connections.
-    let up = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        std::net::TcpStream::connect(&listen).is_ok()
-    });
-    assert!(up, "the timestamp authority did not start");
+    wait_until_listening(&listen, "the timestamp authority");
 
     let signed = d.join("bt.pdf");
     let p12 = d.join("signer-rsa.p12");
@@ -304,7 +308,7 @@ fn b_t_without_a_reachable_authority_fails_cleanly() {
 }
 
 /// `cloudsign serve ocsp` as a child process on `listen`, killed when dropped.
-fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> TsaProcess {
+fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> ServeProcess {
     let child = Command::new(env!("CARGO_BIN_EXE_cloudsign"))
         .args(["serve", "ocsp", "--ca", s(&d.join("intermediate.pem"))])
         .args(["--ca-key", s(&d.join("intermediate-key.pem"))])
@@ -314,12 +318,8 @@ fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> TsaProcess {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let process = TsaProcess(child);
-    let up = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        std::net::TcpStream::connect(listen).is_ok()
-    });
-    assert!(up, "the OCSP responder did not start");
+    let process = ServeProcess(child);
+    wait_until_listening(listen, "the OCSP responder");
     process
 }
 
