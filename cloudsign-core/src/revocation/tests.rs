@@ -410,6 +410,23 @@ fn check_revocation_weighs_the_evidence() {
         matches!(status, RevocationStatus::Unknown { .. }),
         "{status:?}"
     );
+    // A clean CRL and a good answer from the intermediate say nothing about a certificate
+    // the intermediate did not issue, even one with the same issuer name.
+    let other = TestPki::generate().unwrap();
+    let status = check_revocation(
+        &other.signer_ec.certificate,
+        ca(),
+        &Evidence {
+            ocsp: std::slice::from_ref(&good_ocsp),
+            crls: std::slice::from_ref(&clean_crl),
+            certificates: &[],
+        },
+        now,
+    );
+    assert!(
+        matches!(status, RevocationStatus::Unknown { ref reason } if reason.contains("did not issue")),
+        "{status:?}"
+    );
     let json = serde_json::to_string(&check_revocation(
         leaf(),
         ca(),
