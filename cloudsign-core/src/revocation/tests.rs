@@ -105,6 +105,9 @@ fn unknown_for_another_issuer() {
 fn malformed_requests_get_a_status_only_answer() {
     for bad in [&b""[..], b"\x30\x00", b"\x30\x03\x30\x01\x00", b"garbage"] {
         let answer = delegated().respond(bad);
+        let err = OcspResponse::parse(&answer).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Revocation);
+        assert_eq!(err.kind().code(), 1400);
         assert!(matches!(
             revocation_error(OcspResponse::parse(&answer).unwrap_err()),
             RevocationError::ResponderStatus(s) if s == "malformedRequest"
