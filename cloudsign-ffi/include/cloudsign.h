@@ -102,6 +102,8 @@ enum cs_status
   CS_ERR_AUDIT = 1200,
   // Encrypted blob storage, including a blob that fails authentication.
   CS_ERR_STORE = 1300,
+  // Revocation data (OCSP, CRL) could not be obtained, parsed or trusted.
+  CS_ERR_REVOCATION = 1400,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

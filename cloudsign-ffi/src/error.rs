@@ -55,6 +55,8 @@ pub enum cs_status {
     CS_ERR_AUDIT = 1200,
     /// Encrypted blob storage, including a blob that fails authentication.
     CS_ERR_STORE = 1300,
+    /// Revocation data (OCSP, CRL) could not be obtained, parsed or trusted.
+    CS_ERR_REVOCATION = 1400,
 }
 
 impl From<ErrorKind> for cs_status {
@@ -75,6 +77,7 @@ impl From<ErrorKind> for cs_status {
             ErrorKind::Auth => Self::CS_ERR_AUTH,
             ErrorKind::Audit => Self::CS_ERR_AUDIT,
             ErrorKind::Store => Self::CS_ERR_STORE,
+            ErrorKind::Revocation => Self::CS_ERR_REVOCATION,
         }
     }
 }
@@ -223,6 +226,7 @@ mod tests {
             ErrorKind::Auth,
             ErrorKind::Audit,
             ErrorKind::Store,
+            ErrorKind::Revocation,
         ];
         let mut seen = std::collections::HashSet::new();
         for kind in kinds {
