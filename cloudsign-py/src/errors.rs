@@ -28,6 +28,7 @@ const fn exception_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Auth => "AuthError",
         ErrorKind::Audit => "AuditError",
         ErrorKind::Store => "StoreError",
+        ErrorKind::Revocation => "RevocationError",
     }
 }
 

@@ -2,8 +2,9 @@
 //! fresh virtual environment, and runs the pytest suite (which also has pyHanko judge what
 //! Python signed) and `mypy.stubtest` against the installed package.
 //!
-//! The wheel is built in its own target directory: `cargo test` holds the lock of the
-//! workspace's. The virtual environment sees the system site-packages for pytest, mypy and
+//! The wheel is built in the workspace's target directory (cargo releases its lock before it
+//! runs tests), so that it reuses the dependencies the test run already compiled. The virtual
+//! environment sees the system site-packages for pytest, mypy and
 //! pyHanko (installed by `.ci/install-tools.sh`); the wheel itself goes in with `--no-index`.
 //! Missing maturin or python3 skips loudly, and fails under `CI=true`.
 
@@ -47,11 +48,7 @@ fn build_wheel(out_dir: &Path) -> PathBuf {
         Command::new("maturin")
             .args(["build", "--quiet", "--out"])
             .arg(out_dir)
-            .current_dir(crate_dir)
-            .env(
-                "CARGO_TARGET_DIR",
-                workspace_root().join("target").join("wheel"),
-            ),
+            .current_dir(crate_dir),
         "maturin build",
     );
     let wheel = std::fs::read_dir(out_dir)

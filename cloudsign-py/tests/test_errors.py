@@ -20,6 +20,7 @@ KINDS = {
     "AuthError": 1100,
     "AuditError": 1200,
     "StoreError": 1300,
+    "RevocationError": 1400,
 }
 
 

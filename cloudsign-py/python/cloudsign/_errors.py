@@ -72,6 +72,10 @@ class StoreError(CloudsignError):
     """Blob storage failed, or a blob failed authentication (tampered, truncated, wrong key)."""
 
 
+class RevocationError(CloudsignError):
+    """Revocation data (OCSP, CRL) is malformed, or could not be fetched or verified."""
+
+
 __all__ = [
     "CloudsignError",
     "PdfError",
@@ -87,4 +91,5 @@ __all__ = [
     "AuthError",
     "AuditError",
     "StoreError",
+    "RevocationError",
 ]
