@@ -87,6 +87,59 @@ pub fn slow_group<'c>(c: &'c mut Criterion, name: &'static str) -> BenchmarkGrou
     group
 }
 
+/// This process's peak resident memory in KiB (`VmHWM` from `/proc/self/status`; 0 where
+/// that is not available).
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Reads `r` to the end in 1 MiB reads without keeping the data; returns the bytes read.
+///
+/// # Panics
+/// If a read fails (a benchmark has no caller to report it to).
+#[allow(clippy::expect_used)]
+pub fn drain(mut r: impl std::io::Read) -> usize {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        let n = r.read(&mut buf).expect("read");
+        if n == 0 {
+            return total;
+        }
+        black_box(buf.get(..n));
+        total += n;
+    }
+}
+
+/// Runs this benchmark binary again with `env` set to `value`, so that the child's peak
+/// memory is its own, and returns the numbers it printed on stdout.
+///
+/// # Panics
+/// If the child cannot run or fails.
+#[allow(clippy::expect_used, clippy::panic)]
+pub fn run_child(env: &str, value: impl AsRef<std::ffi::OsStr>) -> Vec<f64> {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .env(env, value)
+        .output()
+        .expect("run child");
+    assert!(
+        out.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect()
+}
+
 /// A duration in milliseconds, as a float, for tables.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
