@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the external validators ("oracles") the integration tests run: qpdf, poppler's
 # pdfsig, NSS certutil, the openssl CLI and pyHanko; gcc and valgrind, which build and check
-# the C API's test programs; and what the Python binding's test needs: maturin (builds the
-# wheel), pytest and mypy (stubtest). Missing validators FAIL tests when
+# the C API's test programs; what the Python binding's test needs: maturin (builds the
+# wheel), pytest and mypy (stubtest); and moto's standalone S3 server (the object-store
+# backend's tests start `moto_server` on 127.0.0.1). Missing validators FAIL tests when
 # CI=true, so CI must run this first. Idempotent and non-interactive; run as root on
 # Debian 12 (needs only the Debian mirror and PyPI). Skips what is already present.
 #
@@ -17,10 +18,12 @@ REPORTLAB_VERSION=5.1.0
 MATURIN_VERSION=1.16.0
 PYTEST_VERSION=9.2.0
 MYPY_VERSION=2.4.1
+MOTO_VERSION=5.2.1
 
 debs=(qpdf poppler-utils libnss3-tools openssl python3 python3-pip python3-venv gcc libc6-dev valgrind)
 pips=("pyhanko==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION"
-      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION")
+      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION"
+      "moto[server]==$MOTO_VERSION")
 if [[ "${1:-}" == "--corpus" ]]; then
   debs+=(ghostscript)
   pips+=("reportlab==$REPORTLAB_VERSION")
@@ -42,6 +45,7 @@ fi
 need_pip=()
 for spec in "${pips[@]}"; do
   name=${spec%%==*} want=${spec##*==}
+  name=${name%%\[*}  # "moto[server]" is the package "moto" with extras
   have=$(python3 -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
   [[ "$have" == "$want" ]] || need_pip+=("$spec")
 done
@@ -54,9 +58,10 @@ if ((${#need_pip[@]})); then
 fi
 
 # Fail here, not in the tests, if anything is still missing.
-for tool in qpdf pdfsig certutil openssl pyhanko gcc valgrind maturin; do
+for tool in qpdf pdfsig certutil openssl pyhanko gcc valgrind maturin moto_server; do
   command -v "$tool" >/dev/null || { echo "install-tools: $tool not on PATH" >&2; exit 1; }
 done
 python3 -c "import pyhanko.sign" || { echo "install-tools: pyhanko not importable" >&2; exit 1; }
 python3 -c "import pytest, mypy.stubtest" || { echo "install-tools: pytest/mypy not importable" >&2; exit 1; }
+python3 -c "import flask_cors, moto.server" || { echo "install-tools: moto[server] not importable" >&2; exit 1; }
 echo "install-tools: qpdf $(qpdf --version | head -n1 | awk '{print $3}'), $(pyhanko --version)"

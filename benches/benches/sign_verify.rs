@@ -17,14 +17,12 @@
 // `expect` with a message, which is what a bench should do.
 #![allow(clippy::expect_used)]
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::fs::File;
 
-use cloudsign_benches::{BENCH_SIZES, MANY_OBJECT_PAGES, median_time, ms};
+use cloudsign_benches::{BENCH_SIZES, MANY_OBJECT_PAGES, Timings, median_time, ms, slow_group};
 use cloudsign_core::Limits;
 use cloudsign_core::crypto::{DigestAlgorithm, Hasher};
 use cloudsign_core::http::HttpTimeStamper;
@@ -36,59 +34,7 @@ use cloudsign_core::testkit::{TestPki, samples};
 use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::x509::TrustStore;
 use cloudsign_core::{Validator, pades::SignatureOptions};
-use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
-
-/// Per-iteration times recorded by each benchmark, keyed by "group/id".
-#[derive(Default)]
-struct Timings(RefCell<BTreeMap<String, Vec<Duration>>>);
-
-impl Timings {
-    /// Benchmarks `f` under `id` in `group`, recording what criterion measures.
-    fn bench<T>(
-        &self,
-        group: &mut BenchmarkGroup<'_, WallTime>,
-        group_name: &str,
-        id: &str,
-        mut f: impl FnMut() -> T,
-    ) {
-        let key = format!("{group_name}/{id}");
-        group.bench_function(id, |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(f());
-                }
-                let elapsed = start.elapsed();
-                let per_iter = elapsed / u32::try_from(iters.max(1)).unwrap_or(u32::MAX);
-                self.0
-                    .borrow_mut()
-                    .entry(key.clone())
-                    .or_default()
-                    .push(per_iter);
-                elapsed
-            });
-        });
-    }
-
-    /// Median recorded per-iteration time of "group/id", if that benchmark ran.
-    fn median(&self, key: &str) -> Option<Duration> {
-        let map = self.0.borrow();
-        let mut v = map.get(key)?.clone();
-        v.sort_unstable();
-        v.get(v.len() / 2).copied()
-    }
-}
-
-/// Opens a group for slow (tens to hundreds of ms) routines: flat sampling, 10 samples.
-fn slow_group<'c>(c: &'c mut Criterion, name: &'static str) -> BenchmarkGroup<'c, WallTime> {
-    let mut group = c.benchmark_group(name);
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
-    group
-}
+use criterion::{Criterion, Throughput};
 
 /// Everything the benchmarks need, built once outside any timed loop.
 struct Fixture {

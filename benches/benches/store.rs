@@ -14,10 +14,10 @@
 #![allow(clippy::expect_used)]
 
 use std::hint::black_box;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use cloudsign_benches::median_time;
+use cloudsign_benches::{drain, median_time, peak_rss_kib, run_child};
 use cloudsign_core::crypto::aead::{self, AeadKey};
 use cloudsign_core::store::{
     BlobBackend, BlobId, BlobSink, BlobSource, EncryptedBlobStore, FsBackend, KeyId, MemoryBackend,
@@ -78,17 +78,6 @@ impl BlobBackend for NullBackend {
     }
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Streams 1 GiB (a 1 MiB buffer repeated) into `w`.
 fn write_gib(w: &mut impl Write, piece: &[u8]) {
     for _ in 0..GIB / piece.len() {
@@ -113,17 +102,7 @@ fn child(dir: &str) {
     let fs_enc = start.elapsed();
 
     let start = Instant::now();
-    let mut r = store.reader(&id).expect("reader");
-    let mut buf = vec![0u8; MIB];
-    let mut total = 0usize;
-    loop {
-        let n = r.read(&mut buf).expect("read");
-        if n == 0 {
-            break;
-        }
-        black_box(&buf[..n]);
-        total += n;
-    }
+    let total = drain(store.reader(&id).expect("reader"));
     let fs_dec = start.elapsed();
     assert_eq!(total, GIB);
     println!(
@@ -176,22 +155,9 @@ fn main() {
 
     // 1 GiB streamed through the store, in a child so its peak memory is its own.
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
-        .env(CHILD_ENV, dir.path())
-        .output()
-        .expect("run child");
-    assert!(
-        out.status.success(),
-        "child failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let f: Vec<f64> = text
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
+    let f = run_child(CHILD_ENV, dir.path());
     let [null_enc, fs_enc, fs_dec, peak_kib] = f[..] else {
-        eprintln!("unexpected child output {text:?}");
+        eprintln!("unexpected child output {f:?}");
         std::process::exit(1);
     };
     let secs = |d: Duration| d.as_secs_f64();

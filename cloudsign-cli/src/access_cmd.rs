@@ -110,7 +110,7 @@ pub(crate) fn token(cmd: TokenCommand) -> ExitCode {
                         c.resource,
                         c.scope,
                         record.uses(),
-                        c.max_uses,
+                        c.max_uses(),
                         c.expires.to_rfc3339()
                     );
                     ExitCode::SUCCESS

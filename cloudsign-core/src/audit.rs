@@ -33,13 +33,20 @@
 //! record whose `prev_hash` is the sealed segment's final hash and which carries that
 //! checkpoint's token; old segments can then be archived or deleted and the new one still
 //! verifies on its own ([`AuditReport::previous_segment_head`] names the link).
+//!
+//! # Reopening
+//!
+//! [`AuditLog::resume`] continues an existing segment after a restart: it verifies what is
+//! there first (chain, hashes, checkpoints) and appends after its head. A torn last line is
+//! refused with [`AuditError::TornTail`] rather than chained over; removing it is an explicit
+//! step ([`JsonLinesFile::repair_torn_tail`]) that hands back the bytes it cut.
 
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -88,6 +95,13 @@ pub enum AuditError {
     /// A checkpoint timestamp could not be obtained.
     #[error("audit checkpoint could not be timestamped: {0}")]
     Timestamp(String),
+    /// The last line has no newline: a write was torn by a crash, or the file was cut. Nothing
+    /// may be appended after it until it is removed ([`JsonLinesFile::repair_torn_tail`]).
+    #[error("audit log line {line} is incomplete (torn write or truncation)")]
+    TornTail {
+        /// 1-based number of the incomplete line.
+        line: u64,
+    },
 }
 
 impl From<io::Error> for AuditError {
@@ -239,6 +253,54 @@ impl JsonLinesFile {
         let file = File::options().create(true).append(true).open(path)?;
         Ok(Self { file, fsync })
     }
+
+    /// Cuts an incomplete last line (one without a newline) from the log at `path` and
+    /// returns the bytes removed, or `None` if the file ends with a complete line. Only a
+    /// record that was never completely written is removed; the cut is synced to disk.
+    ///
+    /// ```
+    /// use cloudsign_core::audit::JsonLinesFile;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("audit.jsonl");
+    /// std::fs::write(&path, b"{\"seq\":0}\n{\"seq\":1,\"ti")?;
+    /// assert_eq!(JsonLinesFile::repair_torn_tail(&path)?, Some(b"{\"seq\":1,\"ti".to_vec()));
+    /// assert_eq!(std::fs::read(&path)?, b"{\"seq\":0}\n");
+    /// assert_eq!(JsonLinesFile::repair_torn_tail(&path)?, None);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuditError::Io`], or [`AuditError::Malformed`] if the last line is longer than
+    /// [`MAX_LINE_BYTES`] (then it is no torn record of ours, and nothing is cut).
+    pub fn repair_torn_tail(path: impl AsRef<Path>) -> Result<Option<Vec<u8>>, AuditError> {
+        let mut file = File::options().read(true).write(true).open(path)?;
+        let len = file.metadata()?.len();
+        // A torn record is shorter than the longest line, so its start lies within that window.
+        let window = u64::try_from(MAX_LINE_BYTES).unwrap_or(u64::MAX) + 1;
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        if tail.last().is_none_or(|&b| b == b'\n') {
+            return Ok(None);
+        }
+        let keep = match tail.iter().rposition(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None if start == 0 => 0,
+            None => {
+                return Err(AuditError::Malformed {
+                    line: 0,
+                    reason: "last line too long to be a torn record".into(),
+                });
+            }
+        };
+        let cut = tail.split_off(keep);
+        file.set_len(start + u64::try_from(keep).unwrap_or(u64::MAX))?;
+        file.sync_all()?;
+        Ok(Some(cut))
+    }
 }
 
 impl AuditSink for JsonLinesFile {
@@ -329,6 +391,67 @@ impl<S: AuditSink> AuditLog<S> {
             None,
         )?;
         Ok(log)
+    }
+
+    /// Continues the segment whose records `existing` reads, appending to `sink` (the same
+    /// log opened for appending). The existing records are verified first, checkpoints
+    /// against `tsa_trust`, so that nothing is chained onto a broken or torn log; the
+    /// checkpoint policy carries on from the last checkpoint found.
+    ///
+    /// ```
+    /// use std::io::BufReader;
+    /// use cloudsign_core::audit::{self, AuditLog, CheckpointPolicy, FsyncPolicy, JsonLinesFile};
+    /// use cloudsign_core::testkit::TestPki;
+    /// use cloudsign_core::time::SystemClock;
+    /// use cloudsign_core::x509::TrustStore;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// let pki = TestPki::generate()?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add(pki.root.certificate.clone());
+    /// let path = dir.path().join("audit.jsonl");
+    /// let sink = JsonLinesFile::open(&path, FsyncPolicy::default())?;
+    /// let (clock, tsa) = (Box::new(SystemClock), Box::new(pki.authority()?));
+    /// let mut log = AuditLog::create(sink, clock, tsa, CheckpointPolicy::default())?;
+    /// log.append("operator", "token.issue", "contract-1", serde_json::Value::Null)?;
+    /// drop(log);
+    ///
+    /// // After a restart:
+    /// let existing = BufReader::new(std::fs::File::open(&path)?);
+    /// let sink = JsonLinesFile::open(&path, FsyncPolicy::default())?;
+    /// let mut log = AuditLog::resume(
+    ///     sink, existing, &trust, Box::new(SystemClock), Box::new(pki.authority()?),
+    ///     CheckpointPolicy::default(),
+    /// )?;
+    /// let rec = log.append("operator", "token.revoke", "contract-1", serde_json::Value::Null)?;
+    /// assert_eq!(rec.seq, 2);
+    /// assert_eq!(audit::verify_log(&path, &trust)?.records, 3);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`verify_reader`] for the existing records ([`AuditError::TornTail`] for a torn last
+    /// line, [`AuditError::Malformed`] for an empty one: start that with [`create`](Self::create)).
+    pub fn resume(
+        sink: S,
+        existing: impl BufRead,
+        tsa_trust: &TrustStore,
+        clock: Box<dyn TimeProvider>,
+        stamper: Box<dyn TimeStamper>,
+        policy: CheckpointPolicy,
+    ) -> Result<Self, AuditError> {
+        let report = verify_reader(existing, tsa_trust)?;
+        Ok(Self {
+            sink,
+            clock,
+            stamper,
+            policy,
+            next_seq: report.records,
+            head: report.head_hash,
+            since_checkpoint: report.entries_since_anchor,
+            last_checkpoint: UnixTime::from_secs(report.anchor_written),
+        })
     }
 
     /// The hash of the last record written.
@@ -472,6 +595,12 @@ pub struct AuditReport {
     /// Every record hash in order, to check an externally kept head against.
     #[serde(skip)]
     hashes: Vec<String>,
+    // Where a resumed writer's checkpoint policy carries on: entries after the last
+    // checkpoint (or genesis), and that record's writing time by the writer's clock.
+    #[serde(skip)]
+    entries_since_anchor: u64,
+    #[serde(skip)]
+    anchor_written: u64,
 }
 
 impl AuditReport {
@@ -521,6 +650,8 @@ pub fn verify_reader(
         head_hash: String::new(),
         previous_segment_head: None,
         hashes: Vec::new(),
+        entries_since_anchor: 0,
+        anchor_written: 0,
     };
     let mut line = Vec::new();
     let mut line_no = 0u64;
@@ -538,11 +669,10 @@ pub fn verify_reader(
             reason,
         };
         if line.last() != Some(&b'\n') {
-            return Err(malformed(if line.len() > MAX_LINE_BYTES {
-                "line too long".into()
-            } else {
-                "incomplete last line (torn write or truncation)".into()
-            }));
+            if line.len() > MAX_LINE_BYTES {
+                return Err(malformed("line too long".into()));
+            }
+            return Err(AuditError::TornTail { line: line_no });
         }
         let rec: AuditRecord = serde_json::from_slice(&line[..line.len() - 1])
             .map_err(|e| malformed(e.to_string()))?;
@@ -595,6 +725,12 @@ pub fn verify_reader(
             });
         } else {
             report.unanchored_records += 1;
+        }
+        if rec.kind == RecordKind::Entry {
+            report.entries_since_anchor += 1;
+        } else {
+            report.entries_since_anchor = 0;
+            report.anchor_written = rec.time;
         }
         report.records += 1;
         report.head_hash.clone_from(&rec.hash);

@@ -62,6 +62,8 @@ mod backend;
 mod format;
 mod fs;
 mod key;
+#[cfg(feature = "object-store")]
+mod object;
 
 use std::io::{self, Read, Write};
 
@@ -72,6 +74,8 @@ pub use backend::{
 };
 pub use fs::FsBackend;
 pub use key::{DataKey, KeyId, KeyProvider, StaticKeyProvider, WrappedKey};
+#[cfg(feature = "object-store")]
+pub use object::{MAX_PART_SIZE, MIN_PART_SIZE, ObjectStoreBackend, S3Config};
 
 use crate::crypto::aead::{self, TAG_LEN};
 use format::{Header, PREFIX_LEN};

@@ -43,6 +43,7 @@
 //! For links that need no database there is the stateless [`SignedToken`] (HMAC-SHA256 with a
 //! key id for rotation); it cannot count uses or be revoked one by one.
 
+mod claims;
 mod memory;
 mod signed;
 #[cfg(feature = "sqlite")]
@@ -58,8 +59,9 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, DigestAlgorithm};
 use crate::time::UnixTime;
 
+pub use claims::{Claims, Stored, TokenClaims};
 pub use memory::MemoryTokenStore;
-pub use signed::{SIGNED_TOKEN_PREFIX, SignedClaims, SignedToken, SignedTokenKeys};
+pub use signed::{SIGNED_TOKEN_PREFIX, Signed, SignedClaims, SignedToken, SignedTokenKeys};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteTokenStore;
 
@@ -98,56 +100,6 @@ pub enum TokenError {
     /// known or whose MAC does not verify.
     #[error("unknown token")]
     Unknown,
-}
-
-/// What a token grants. Expiry is absolute; a token is valid while `now < expires`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TokenClaims {
-    /// The resource the token opens (a contract or envelope id).
-    pub resource: String,
-    /// Who the token was sent to (an e-mail address, a party id); informational.
-    pub recipient: String,
-    /// What the holder may do (e.g. `"sign"`, `"view"`); interpreted by the caller.
-    pub scope: String,
-    /// The first instant at which the token is no longer valid.
-    pub expires: UnixTime,
-    /// How many times it may be redeemed.
-    pub max_uses: u32,
-}
-
-impl TokenClaims {
-    /// Claims for `resource` until `expires`, one use, empty recipient and scope `"view"`.
-    pub fn new(resource: impl Into<String>, expires: UnixTime) -> Self {
-        Self {
-            resource: resource.into(),
-            recipient: String::new(),
-            scope: "view".into(),
-            expires,
-            max_uses: 1,
-        }
-    }
-
-    /// Sets the recipient.
-    #[must_use]
-    pub fn with_recipient(mut self, recipient: impl Into<String>) -> Self {
-        self.recipient = recipient.into();
-        self
-    }
-
-    /// Sets the scope.
-    #[must_use]
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = scope.into();
-        self
-    }
-
-    /// Sets how many times the token may be redeemed.
-    #[must_use]
-    pub fn with_max_uses(mut self, max_uses: u32) -> Self {
-        self.max_uses = max_uses;
-        self
-    }
 }
 
 /// A token secret as presented in a URL. Zeroized on drop; `Debug` is redacted.
@@ -300,7 +252,7 @@ impl TokenRecord {
             Err(TokenError::Revoked)
         } else if now >= self.claims.expires {
             Err(TokenError::Expired)
-        } else if self.uses >= self.claims.max_uses {
+        } else if self.uses >= self.claims.max_uses() {
             Err(TokenError::Exhausted)
         } else {
             Ok(())

@@ -16,6 +16,8 @@ mod fuzz_replay;
 mod interop;
 #[path = "api/revocation.rs"]
 mod revocation;
+#[path = "api/object_store.rs"]
+mod object_store;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/store.rs"]

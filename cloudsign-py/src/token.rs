@@ -48,7 +48,7 @@ impl From<CoreRecord> for TokenRecord {
             recipient: c.recipient.clone(),
             scope: c.scope.clone(),
             expires: c.expires.as_secs(),
-            max_uses: c.max_uses,
+            max_uses: c.max_uses(),
             uses: r.uses(),
             revoked: r.revoked(),
             hash: r.hash().to_hex(),
@@ -260,7 +260,7 @@ impl SignedTokenKeys {
         let c = verified.claims();
         Ok(SignedTokenInfo {
             kid: verified.kid().to_owned(),
-            id: c.id.iter().map(|b| format!("{b:02x}")).collect(),
+            id: c.id().iter().map(|b| format!("{b:02x}")).collect(),
             resource: c.resource.clone(),
             recipient: c.recipient.clone(),
             scope: c.scope.clone(),

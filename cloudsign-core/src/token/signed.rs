@@ -6,7 +6,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{TokenError, TokenSecret};
+use super::{Claims, TokenError, TokenSecret};
 use crate::crypto;
 use crate::time::UnixTime;
 
@@ -21,57 +21,35 @@ const ID_LEN: usize = 16;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The claims of a [`SignedToken`]. There is no use count: a stateless token is valid any
-/// number of times until it expires, and can be revoked only by retiring its key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SignedClaims {
-    /// Random identifier (16 bytes), so that equal claims give different tokens and a caller
-    /// can keep a deny-list.
-    pub id: [u8; ID_LEN],
-    /// The resource the token opens.
-    pub resource: String,
-    /// Who it was sent to.
-    pub recipient: String,
-    /// What the holder may do.
-    pub scope: String,
-    /// The first instant at which the token is no longer valid.
-    pub expires: UnixTime,
+/// Claims of a [`SignedToken`]. There is no use count: a stateless token is valid any number
+/// of times until it expires, and can be revoked only by retiring its key.
+pub type SignedClaims = Claims<Signed>;
+
+/// What only a signed token carries: a random 16-byte id, so that equal claims give different
+/// tokens and a caller can keep a deny-list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signed {
+    id: [u8; ID_LEN],
 }
 
-impl SignedClaims {
+impl Claims<Signed> {
     /// Claims for `resource` until `expires`, with a fresh random id, empty recipient and scope
     /// `"view"`.
     pub fn new(resource: impl Into<String>, expires: UnixTime) -> Self {
         let mut id = [0u8; ID_LEN];
         crypto::random_bytes(&mut id);
-        Self {
-            id,
-            resource: resource.into(),
-            recipient: String::new(),
-            scope: "view".into(),
-            expires,
-        }
+        Self::with_kind(resource, expires, Signed { id })
     }
 
-    /// Sets the recipient.
-    #[must_use]
-    pub fn with_recipient(mut self, recipient: impl Into<String>) -> Self {
-        self.recipient = recipient.into();
-        self
-    }
-
-    /// Sets the scope.
-    #[must_use]
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = scope.into();
-        self
+    /// The token's random id.
+    pub const fn id(&self) -> &[u8; ID_LEN] {
+        &self.kind.id
     }
 
     // id ‖ expires (u64 BE) ‖ (u16 BE length ‖ UTF-8) for resource, recipient, scope.
     pub(super) fn encode(&self) -> Result<Vec<u8>, TokenError> {
         let mut out = Vec::with_capacity(ID_LEN + 8 + 6 + self.resource.len());
-        out.extend_from_slice(&self.id);
+        out.extend_from_slice(&self.kind.id);
         out.extend_from_slice(&self.expires.as_secs().to_be_bytes());
         for field in [&self.resource, &self.recipient, &self.scope] {
             let len =
@@ -105,13 +83,12 @@ impl SignedClaims {
             return Err(BAD);
         }
         let mut it = fields.into_iter();
-        Ok(Self {
-            id: *id,
-            expires: UnixTime::from_secs(u64::from_be_bytes(*expires)),
-            resource: it.next().unwrap_or_default(),
-            recipient: it.next().unwrap_or_default(),
-            scope: it.next().unwrap_or_default(),
-        })
+        let expires = UnixTime::from_secs(u64::from_be_bytes(*expires));
+        Ok(
+            Self::with_kind(it.next().unwrap_or_default(), expires, Signed { id: *id })
+                .with_recipient(it.next().unwrap_or_default())
+                .with_scope(it.next().unwrap_or_default()),
+        )
     }
 }
 

@@ -85,13 +85,11 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
         )
     })?;
     let expires: i64 = row.get(4)?;
-    let claims = TokenClaims {
-        resource: row.get(1)?,
-        recipient: row.get(2)?,
-        scope: row.get(3)?,
-        expires: UnixTime::from_secs(u64::try_from(expires).unwrap_or(0)),
-        max_uses: row.get(5)?,
-    };
+    let expires = UnixTime::from_secs(u64::try_from(expires).unwrap_or(0));
+    let claims = TokenClaims::new(row.get::<_, String>(1)?, expires)
+        .with_recipient(row.get::<_, String>(2)?)
+        .with_scope(row.get::<_, String>(3)?)
+        .with_max_uses(row.get(5)?);
     Ok(TokenRecord::from_parts(
         TokenHash::from_bytes(hash),
         claims,
@@ -112,7 +110,7 @@ impl TokenStore for SqliteTokenStore {
                     c.recipient,
                     c.scope,
                     to_sql_time(c.expires)?,
-                    c.max_uses,
+                    c.max_uses(),
                     record.uses(),
                     record.revoked(),
                 ],

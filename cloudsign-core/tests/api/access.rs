@@ -269,10 +269,7 @@ mod audit {
         let mut text = original.join("\n");
         text.truncate(text.len() - 10);
         std::fs::write(&path, text).unwrap();
-        assert!(matches!(
-            refused(&path),
-            AuditError::Malformed { line: 13, .. }
-        ));
+        assert!(matches!(refused(&path), AuditError::TornTail { line: 13 }));
 
         // A checkpoint moved onto another head (its token imprint no longer matches).
         let mut l = original.clone();
@@ -367,5 +364,104 @@ mod audit {
         // The old segment can be deleted: the new one still verifies.
         std::fs::remove_file(&first).unwrap();
         assert!(audit::verify_log(&second, &pki().trust()).is_ok());
+    }
+
+    fn resume(path: &Path) -> Result<AuditLog<JsonLinesFile>, AuditError> {
+        let existing = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        let sink = JsonLinesFile::open(path, FsyncPolicy::EveryRecord).unwrap();
+        let tsa = pki().pki.authority().unwrap();
+        AuditLog::resume(
+            sink,
+            existing,
+            &pki().trust(),
+            Box::new(SystemClock),
+            Box::new(tsa),
+            policy(4),
+        )
+    }
+
+    #[test]
+    fn a_reopened_log_continues_the_chain_and_the_checkpoint_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let before = audit::verify_log(&path, &pki().trust()).unwrap();
+        let mut log = resume(&path).unwrap();
+        assert_eq!(log.head(), before.head_hash);
+        // Two entries were already after the checkpoint at 10: the second new one (seq 14)
+        // completes the interval of 4, so a checkpoint follows at 15.
+        let rec = log
+            .append("operator", "token.revoke", "c-11", json!({}))
+            .unwrap();
+        assert_eq!(rec.seq, 13);
+        assert_eq!(rec.prev_hash, before.head_hash);
+        for i in 12..=13 {
+            log.append("operator", "token.revoke", &format!("c-{i}"), json!({}))
+                .unwrap();
+        }
+        drop(log);
+        let after = audit::verify_log(&path, &pki().trust()).unwrap();
+        assert_eq!(after.records, 17);
+        assert_eq!(after.checkpoints, 3);
+        assert_eq!(after.last_checkpoint_seq, Some(15));
+        assert_eq!(after.unanchored_records, 1);
+        assert!(after.contains_head(&before.head_hash));
+    }
+
+    #[test]
+    fn a_torn_tail_is_refused_on_reopen_until_repaired_explicitly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let intact = std::fs::read(&path).unwrap();
+        let torn = &intact[..intact.len() - 10];
+        std::fs::write(&path, torn).unwrap();
+
+        assert_eq!(
+            resume(&path).unwrap_err(),
+            AuditError::TornTail { line: 13 }
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            torn,
+            "refusal writes nothing"
+        );
+
+        let cut = JsonLinesFile::repair_torn_tail(&path).unwrap().unwrap();
+        let last_line_start = torn.len() - cut.len();
+        assert_eq!(torn[last_line_start - 1], b'\n');
+        assert!(cut.starts_with(b"{\"seq\":12,"));
+        assert_eq!(JsonLinesFile::repair_torn_tail(&path).unwrap(), None);
+
+        let mut log = resume(&path).unwrap();
+        let rec = log
+            .append("operator", "log.repair", "", json!({"cut": cut.len()}))
+            .unwrap();
+        assert_eq!(rec.seq, 12);
+        drop(log);
+        assert_eq!(
+            audit::verify_log(&path, &pki().trust()).unwrap().records,
+            13
+        );
+    }
+
+    #[test]
+    fn a_tampered_or_empty_log_is_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_log(dir.path());
+        let mut l = lines(&path);
+        l[3] = l[3].replace("contract-3", "contract-X");
+        write_lines(&path, &l);
+        let before = std::fs::read(&path).unwrap();
+        assert!(matches!(
+            resume(&path).unwrap_err(),
+            AuditError::Broken { seq: 3, .. }
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(
+            resume(&empty).unwrap_err(),
+            AuditError::Malformed { line: 0, .. }
+        ));
     }
 }

@@ -12,7 +12,7 @@ use cloudsign_core::store::{
 
 const CHUNK: usize = 64 * 1024;
 
-fn keys(id: &str, byte: u8) -> StaticKeyProvider {
+pub(crate) fn keys(id: &str, byte: u8) -> StaticKeyProvider {
     StaticKeyProvider::new(KeyId::new(id).unwrap(), &[byte; 32])
 }
 
@@ -23,7 +23,7 @@ fn mem_store(chunk: u32) -> EncryptedBlobStore<MemoryBackend, StaticKeyProvider>
 }
 
 /// Deterministic, non-repeating-looking content.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..len)
         .map(|_| {

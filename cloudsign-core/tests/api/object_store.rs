@@ -1,0 +1,319 @@
+//! The S3 backend against a real S3-compatible server: moto's standalone server
+//! (`moto_server`, installed by `.ci/install-tools.sh`), started on a free 127.0.0.1 port.
+//! Without it the tests skip loudly; under `CI=true` they fail.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use cloudsign_core::store::{
+    BlobBackend, BlobId, EncryptedBlobStore, FsBackend, MIN_PART_SIZE, ObjectStoreBackend,
+    ReplicatedBackend, S3Config, StaticKeyProvider, StoreError, WritePolicy,
+};
+
+use crate::oracles::require_tool;
+use crate::store::{keys, pattern};
+
+const BUCKET: &str = "cloudsign-test";
+
+/// A `moto_server` process. It runs under a `sh` that kills it when its stdin closes, which
+/// happens when this handle drops or the test process exits, so no server outlives the tests.
+struct S3Server {
+    shell: Child,
+    guard: Option<ChildStdin>,
+    port: u16,
+}
+
+impl S3Server {
+    /// Starts a server with the test bucket, or `None` (skipped) if moto is not installed.
+    fn start() -> Option<Self> {
+        if !require_tool("moto_server") {
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let mut shell = Command::new("sh")
+            .args([
+                "-c",
+                r#"moto_server -H 127.0.0.1 -p "$1" >/dev/null 2>&1 & pid=$!; read _ ; kill "$pid""#,
+                "sh",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let guard = shell.stdin.take();
+        let server = Self { shell, guard, port };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let (status, _) = server.http("PUT", &format!("/{BUCKET}"));
+        assert_eq!(status, 200, "create bucket");
+        Some(server)
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// One plain HTTP/1.1 request, straight to the server rather than through the backend
+    /// (moto does not check signatures): the status and the whole response text.
+    fn http(&self, method: &str, path: &str) -> (u16, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n",
+            self.port
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        s.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    /// The ETag the server lists for an object, without quotes. (Listing, unlike reading an
+    /// object, needs no signature on moto.)
+    fn etag(&self, key: &str) -> String {
+        let (status, listing) = self.http("GET", &format!("/{BUCKET}?prefix={key}"));
+        assert_eq!(status, 200, "{listing}");
+        let etag = listing
+            .split_once("<ETag>")
+            .and_then(|(_, rest)| rest.split_once("</ETag>"))
+            .map(|(etag, _)| etag)
+            .unwrap_or_default();
+        etag.replace("&quot;", "")
+            .replace("&#34;", "")
+            .replace('"', "")
+    }
+
+    /// The multipart uploads in progress (the server's XML listing).
+    fn uploads_in_progress(&self) -> String {
+        self.http("GET", &format!("/{BUCKET}?uploads")).1
+    }
+
+    fn stop(&mut self) {
+        drop(self.guard.take());
+        self.shell.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(Instant::now() < deadline, "moto_server did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let _ = self.shell.wait();
+    }
+}
+
+/// The server shared by the tests of this binary (each test keeps to its own key prefix).
+fn shared() -> Option<&'static S3Server> {
+    static SERVER: OnceLock<Option<S3Server>> = OnceLock::new();
+    SERVER.get_or_init(S3Server::start).as_ref()
+}
+
+fn config(server: &S3Server, prefix: &str) -> S3Config {
+    S3Config::new(BUCKET)
+        .with_endpoint(server.endpoint())
+        .with_allow_http(true)
+        .with_credentials("testing", "testing")
+        .with_prefix(prefix)
+        .with_part_size(MIN_PART_SIZE)
+        .with_timeout(Duration::from_secs(10))
+        .with_retries(0)
+}
+
+fn backend(server: &S3Server, prefix: &str) -> ObjectStoreBackend {
+    ObjectStoreBackend::s3(&config(server, prefix)).unwrap()
+}
+
+fn s3_store(
+    server: &S3Server,
+    prefix: &str,
+) -> EncryptedBlobStore<ObjectStoreBackend, StaticKeyProvider> {
+    EncryptedBlobStore::new(backend(server, prefix), keys("k1", 1))
+}
+
+fn raw(backend: &dyn BlobBackend, id: &BlobId) -> Vec<u8> {
+    let mut out = Vec::new();
+    backend.open(id).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn small_and_multipart_blobs_round_trip() {
+    let Some(server) = shared() else { return };
+    let store = s3_store(server, "round-trip");
+
+    let small = store.put(b"a signed contract").unwrap();
+    assert_eq!(store.get(&small).unwrap(), b"a signed contract");
+
+    // 12 MiB + 5 bytes streamed in 1 MiB writes: three parts of the 5 MiB minimum.
+    let data = pattern(12 * (1 << 20) + 5, 3);
+    let mut w = store.writer().unwrap();
+    for piece in data.chunks(1 << 20) {
+        w.write_all(piece).unwrap();
+    }
+    let large = w.finish().unwrap();
+    let mut back = Vec::new();
+    store
+        .reader(&large)
+        .unwrap()
+        .read_to_end(&mut back)
+        .unwrap();
+    assert!(back == data, "the multipart blob reads back as written");
+
+    // The server holds each blob as one object; the large one was uploaded in three parts
+    // (an S3 multipart ETag ends in "-<parts>"), the small one in a single PUT.
+    let etag = server.etag(&format!("round-trip/{large}"));
+    assert!(etag.ends_with("-3"), "{etag}");
+    let etag = server.etag(&format!("round-trip/{small}"));
+    assert!(!etag.is_empty() && !etag.contains('-'), "{etag}");
+
+    let mut listed = vec![small.clone(), large.clone()];
+    listed.sort();
+    assert_eq!(store.list().unwrap(), listed);
+    store.delete(&large).unwrap();
+    assert!(!store.exists(&large).unwrap());
+    assert!(store.exists(&small).unwrap());
+    store.delete(&large).unwrap();
+}
+
+#[test]
+fn an_abandoned_writer_leaves_no_object() {
+    let Some(server) = shared() else { return };
+    let store = s3_store(server, "abandoned");
+    let mut w = store.writer().unwrap();
+    let id = w.id().clone();
+    let key = format!("abandoned/{id}");
+    // More than one part: the upload has started, and its first part is on the server.
+    w.write_all(&pattern(6 << 20, 4)).unwrap();
+    assert!(server.uploads_in_progress().contains(&key));
+    drop(w);
+    assert!(!server.uploads_in_progress().contains(&key), "aborted");
+    assert!(!store.exists(&id).unwrap());
+    assert_eq!(store.get(&id), Err(StoreError::NotFound));
+}
+
+#[test]
+fn a_modified_object_fails_authentication() {
+    let Some(server) = shared() else { return };
+    let store = s3_store(server, "tamper");
+    let data = pattern(300 * 1024, 5);
+    let id = store.put(&data).unwrap();
+
+    // An attacker with write access to the bucket flips one byte of the stored object.
+    let attacker = backend(server, "tamper");
+    let mut sealed = raw(&attacker, &id);
+    let middle = sealed.len() / 2;
+    sealed[middle] ^= 0x20;
+    attacker.put_bytes(&id, &sealed).unwrap();
+    assert_eq!(store.get(&id), Err(StoreError::Authentication));
+
+    // Or swaps in another blob's object under this id.
+    let other = store.put(&data).unwrap();
+    attacker.put_bytes(&id, &raw(&attacker, &other)).unwrap();
+    assert_eq!(store.get(&id), Err(StoreError::Authentication));
+    assert_eq!(store.get(&other).unwrap(), data);
+}
+
+#[test]
+fn a_missing_object_is_not_found() {
+    let Some(server) = shared() else { return };
+    let store = s3_store(server, "missing");
+    let id: BlobId = "00112233445566778899aabbccddeeff".parse().unwrap();
+    assert_eq!(store.get(&id), Err(StoreError::NotFound));
+    assert!(matches!(store.reader(&id), Err(StoreError::NotFound)));
+    assert!(!store.exists(&id).unwrap());
+    store.delete(&id).unwrap();
+}
+
+#[test]
+fn a_stopped_server_is_a_backend_error() {
+    let Some(mut server) = S3Server::start() else {
+        return;
+    };
+    let store = s3_store(&server, "down");
+    let id = store.put(b"contract").unwrap();
+    server.stop();
+
+    let started = Instant::now();
+    let err = store.get(&id).unwrap_err();
+    assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+    assert!(matches!(store.put(b"more"), Err(StoreError::Backend(_))));
+    assert!(matches!(store.exists(&id), Err(StoreError::Backend(_))));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "no retry storm"
+    );
+}
+
+#[test]
+fn replication_to_fs_and_s3_survives_one_failing_replica() {
+    let Some(server) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FsBackend::new(dir.path()).unwrap();
+
+    // Both healthy: every write reaches both; a corrupt local copy is served from S3 and
+    // repaired from it.
+    let store = EncryptedBlobStore::new(
+        ReplicatedBackend::new(
+            vec![
+                Box::new(fs.clone()),
+                Box::new(backend(server, "replicated")),
+            ],
+            WritePolicy::All,
+        ),
+        keys("k1", 1),
+    );
+    let data = pattern(200 * 1024, 6);
+    let id = store.put(&data).unwrap();
+    let s3 = backend(server, "replicated");
+    let sealed = raw(&s3, &id);
+    assert_eq!(std::fs::read(fs.path_of(&id)).unwrap(), sealed);
+    let mut corrupt = sealed.clone();
+    corrupt[sealed.len() - 3] ^= 1;
+    std::fs::write(fs.path_of(&id), &corrupt).unwrap();
+    assert_eq!(store.get(&id).unwrap(), data);
+    let report = store.repair(&id).unwrap();
+    assert_eq!((report.source, report.repaired), (1, vec![0]));
+    assert_eq!(std::fs::read(fs.path_of(&id)).unwrap(), sealed);
+
+    // S3 failing (a bucket that does not exist): a quorum of one still writes to disk and
+    // reads back; a policy of all refuses the write with the backend's error.
+    let missing_bucket = S3Config::new("no-such-bucket")
+        .with_endpoint(server.endpoint())
+        .with_allow_http(true)
+        .with_credentials("testing", "testing")
+        .with_retries(0);
+    let replicas = |policy| {
+        ReplicatedBackend::new(
+            vec![
+                Box::new(fs.clone()),
+                Box::new(ObjectStoreBackend::s3(&missing_bucket).unwrap()),
+            ],
+            policy,
+        )
+    };
+    let quorum = EncryptedBlobStore::new(replicas(WritePolicy::Quorum(1)), keys("k1", 1));
+    let id = quorum.put(b"written while S3 fails").unwrap();
+    assert_eq!(quorum.get(&id).unwrap(), b"written while S3 fails");
+    let all = EncryptedBlobStore::new(replicas(WritePolicy::All), keys("k1", 1));
+    assert!(matches!(all.put(b"x"), Err(StoreError::Backend(_))));
+}
