@@ -76,6 +76,10 @@ pub use fs::FsBackend;
 pub use key::{DataKey, KeyId, KeyProvider, StaticKeyProvider, WrappedKey};
 #[cfg(feature = "object-store")]
 pub use object::{MAX_PART_SIZE, MIN_PART_SIZE, ObjectStoreBackend, S3Config};
+/// The `object_store` crate this backend is built on, so that a store made for
+/// [`ObjectStoreBackend::from_store`] comes from the same version.
+#[cfg(feature = "object-store")]
+pub use object_store;
 
 use crate::crypto::aead::{self, TAG_LEN};
 use format::{Header, PREFIX_LEN};

@@ -14,10 +14,10 @@ mod common;
 mod fuzz_replay;
 #[path = "api/interop.rs"]
 mod interop;
-#[path = "api/revocation.rs"]
-mod revocation;
 #[path = "api/object_store.rs"]
 mod object_store;
+#[path = "api/revocation.rs"]
+mod revocation;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/store.rs"]

@@ -244,7 +244,45 @@ impl ObjectStoreBackend {
                 .with_secret_access_key(secret.as_str());
         }
         let store = builder.build().map_err(|e| invalid(e.to_string()))?;
-        let prefix = Path::parse(&config.prefix).map_err(|e| invalid(e.to_string()))?;
+        Self::from_store(Arc::new(store), &config.prefix, config.part_size)
+    }
+
+    /// A backend over any [`ObjectStore`]: Google Cloud Storage, Azure Blob Storage or others
+    /// (enable the matching feature of the `object_store` crate in your own `Cargo.toml`), or
+    /// a local directory through `object_store::local::LocalFileSystem`. Blobs are kept under
+    /// `prefix` (may be empty); larger ones go up in multipart uploads of `part_size` bytes.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cloudsign_core::store::{EncryptedBlobStore, ObjectStoreBackend, StaticKeyProvider};
+    /// use cloudsign_core::store::object_store::local::LocalFileSystem;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let local = LocalFileSystem::new_with_prefix(dir.path())?;
+    /// let backend = ObjectStoreBackend::from_store(Arc::new(local), "contracts", 8 << 20)?;
+    /// let store = EncryptedBlobStore::new(backend, StaticKeyProvider::parse(&format!("k1 {}", "42".repeat(32)))?);
+    /// let id = store.put(b"signed contract bytes")?;
+    /// assert_eq!(store.get(&id)?, b"signed contract bytes");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] (kind `InvalidInput`) for a part size out of range or a bad
+    /// prefix, or if the runtime cannot start.
+    pub fn from_store(
+        store: Arc<dyn ObjectStore>,
+        prefix: &str,
+        part_size: usize,
+    ) -> Result<Self, StoreError> {
+        let invalid =
+            |e: String| StoreError::Backend(io::Error::new(io::ErrorKind::InvalidInput, e));
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&part_size) {
+            return Err(invalid(format!(
+                "part size {part_size} outside {MIN_PART_SIZE}..={MAX_PART_SIZE}"
+            )));
+        }
+        let prefix = Path::parse(prefix).map_err(|e| invalid(e.to_string()))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("cloudsign-object-store")
@@ -252,9 +290,9 @@ impl ObjectStoreBackend {
             .build()
             .map_err(StoreError::Backend)?;
         Ok(Self {
-            store: Arc::new(store),
+            store,
             prefix,
-            part_size: config.part_size,
+            part_size,
             runtime,
         })
     }

@@ -317,3 +317,45 @@ fn replication_to_fs_and_s3_survives_one_failing_replica() {
     let all = EncryptedBlobStore::new(replicas(WritePolicy::All), keys("k1", 1));
     assert!(matches!(all.put(b"x"), Err(StoreError::Backend(_))));
 }
+
+#[test]
+fn any_object_store_serves_as_a_backend() {
+    use cloudsign_core::store::object_store::local::LocalFileSystem;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalFileSystem::new_with_prefix(dir.path()).unwrap();
+    let backend =
+        ObjectStoreBackend::from_store(Arc::new(local), "contracts", MIN_PART_SIZE).unwrap();
+    let store = EncryptedBlobStore::new(backend, keys("k1", 7));
+    let body = pattern(2 * MIN_PART_SIZE + 17, 11);
+    let id = store.put(&body).unwrap();
+    assert_eq!(store.get(&id).unwrap(), body);
+    // The object lies under the prefix, sealed: its bytes are not the plaintext.
+    let stored: Vec<_> = walk(dir.path());
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(stored[0].starts_with(dir.path().join("contracts")));
+    let sealed = std::fs::read(&stored[0]).unwrap();
+    assert!(!sealed.windows(64).any(|w| w == &body[..64]));
+    assert!(matches!(
+        ObjectStoreBackend::from_store(
+            Arc::new(LocalFileSystem::new()),
+            "contracts",
+            MIN_PART_SIZE - 1
+        ),
+        Err(StoreError::Backend(_))
+    ));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
