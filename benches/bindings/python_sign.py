@@ -3,14 +3,15 @@
 
     python3 benches/bindings/python_sign.py FILE.pdf SIGNER.p12 PASSWORD [N]
 
-Prints one line, `python sign_pdf: N calls, MEAN ms/call (min MIN ms)`, timing only the
+Prints `python sign_pdf: N calls, MEAN ms/call (min MIN ms)` and `median_us_per_sign M`, timing only the
 call (the file and key are loaded once, outside the loop). Install the wheel built with
 `maturin build --release` first; compare with the Rust figure of the same work
-(`cargo bench -p cloudsign-benches --bench sign_verify`, or benches/bindings/run.sh).
+(benches/bindings/run.sh runs both, and C, in one go).
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 
@@ -37,6 +38,7 @@ def main() -> None:
     print(
         f"python sign_pdf: {calls} calls, {mean * 1e3:.3f} ms/call (min {min(times) * 1e3:.3f} ms)"
     )
+    print(f"median_us_per_sign {round(statistics.median(times) * 1e6)}")
 
 
 if __name__ == "__main__":

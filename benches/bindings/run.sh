@@ -36,22 +36,8 @@ echo "runs (us/call): rust $r1 $r2, c $c1 $c2" >&2
 
 python=""
 if python3 -c "import cloudsign" 2>/dev/null; then
-  python=$(python3 - "$WORK" "$N" <<'PY'
-import statistics, sys, time
-import cloudsign
-work, n = sys.argv[1], int(sys.argv[2])
-pdf = open(f"{work}/large-1MB.pdf", "rb").read()
-p12 = open(f"{work}/pki/signer-rsa.p12", "rb").read()
-signer = cloudsign.Signer.from_pkcs12(p12, "test")
-cloudsign.sign_pdf(pdf, signer, level="b-b")  # warm-up
-times = []
-for _ in range(n):
-    start = time.perf_counter()
-    cloudsign.sign_pdf(pdf, signer, level="b-b")
-    times.append(time.perf_counter() - start)
-print(round(statistics.median(times) * 1e6))
-PY
-)
+  python=$(python3 benches/bindings/python_sign.py "$WORK/large-1MB.pdf" "$WORK/pki/signer-rsa.p12" \
+    test "$N" | awk '/median_us_per_sign/ {print $NF}')
 else
   echo "python: skipped (python3 -c 'import cloudsign' fails; build cloudsign-py first)" >&2
 fi
