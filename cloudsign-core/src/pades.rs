@@ -8,12 +8,14 @@
 //!
 //! [`Signer`]: crate::signer::Signer
 
+mod ltv;
 mod options;
 mod prepared;
 mod sign;
 mod timestamp;
 mod update;
 
+pub(crate) use ltv::SIGNATURE_TIME_STAMP;
 pub(crate) use options::docmdp_of_signature;
 pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
 pub use prepared::{PreparedSignature, SignedUpdate};

@@ -14,6 +14,8 @@ mod common;
 mod fuzz_replay;
 #[path = "api/interop.rs"]
 mod interop;
+#[path = "api/ltv.rs"]
+mod ltv;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/store.rs"]

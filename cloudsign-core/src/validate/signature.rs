@@ -11,14 +11,11 @@ use crate::cms::{self, SignedDataView};
 use crate::crypto::{CryptoError, DigestAlgorithm, Hasher};
 use crate::error::Result;
 use crate::limits::Limits;
-use crate::pades::{self, hash_source_range};
+use crate::pades::{self, SIGNATURE_TIME_STAMP, hash_source_range};
 use crate::pdf::object::same_object;
 use crate::pdf::{Dict, Document, ObjRef, Object, Source, StringFormat};
 use crate::time::UnixTime;
 use crate::x509::{self, PathFailure, TrustStore};
-
-/// OID of the CAdES signature-time-stamp unsigned attribute (RFC 3161 Appendix A).
-const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
 
 pub(super) struct Context<'a, S: Source> {
     pub(super) doc: &'a Document<S>,
