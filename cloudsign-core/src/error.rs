@@ -49,6 +49,9 @@ pub enum Error {
     /// A stored blob could not be written, read or authenticated.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Revocation data (OCSP, CRL) could not be obtained, parsed or trusted.
+    #[error(transparent)]
+    Revocation(#[from] crate::revocation::RevocationError),
 }
 
 /// Result with the library's [`Error`].
@@ -92,6 +95,8 @@ pub enum ErrorKind {
     Audit,
     /// Encrypted blob storage (including a blob that fails authentication).
     Store,
+    /// Revocation data (OCSP, CRL) could not be obtained, parsed or trusted.
+    Revocation,
 }
 
 impl ErrorKind {
@@ -111,6 +116,7 @@ impl ErrorKind {
             Self::Auth => 1100,
             Self::Audit => 1200,
             Self::Store => 1300,
+            Self::Revocation => 1400,
         }
     }
 }
@@ -132,6 +138,7 @@ impl Error {
             Self::Auth(_) => ErrorKind::Auth,
             Self::Audit(_) => ErrorKind::Audit,
             Self::Store(_) => ErrorKind::Store,
+            Self::Revocation(_) => ErrorKind::Revocation,
         }
     }
 }

@@ -1,8 +1,10 @@
-//! Blocking HTTP transport for RFC 3161 timestamps (feature `http`).
+//! Blocking HTTP transport (feature `http`): RFC 3161 timestamps and revocation data.
 //!
 //! [`HttpTimeStamper`] moves DER bytes to one or more timestamp authorities over HTTP(S) and
 //! back; it never parses them. The protocol checks (status, nonce, imprint, the TSA
 //! certificate, the ESS binding) are done by the core on whatever comes back.
+//! [`HttpRevocationSource`] fetches OCSP responses, CRLs and issuer certificates from the
+//! URLs a certificate names; [`revocation`](crate::revocation) judges them.
 //!
 //! TLS is rustls with the Mozilla root bundle (`webpki-roots`); there is no OpenSSL.
 //!
@@ -30,7 +32,12 @@ use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 use zeroize::Zeroizing;
 
+use crate::revocation::{
+    Crl, OCSP_REQUEST_MEDIA_TYPE, OCSP_RESPONSE_MEDIA_TYPE, OcspRequest, OcspResponse,
+    RevocationError, RevocationSource,
+};
 use crate::tsp::{TimeStamper, TransportError};
+use crate::x509::Certificate;
 
 /// Media type of an RFC 3161 request (RFC 3161 §3.4).
 const TIMESTAMP_QUERY: &str = "application/timestamp-query";
@@ -214,25 +221,32 @@ impl HttpTimeStamper {
         if !is_timestamp_reply(&content_type) {
             return Err(TransportError::WrongContentType(content_type));
         }
-        let limit = self.max_response_bytes;
-        if response
-            .content_length()
-            .is_some_and(|len| usize::try_from(len).map_or(true, |len| len > limit))
-        {
-            return Err(TransportError::ResponseTooLarge { limit });
-        }
-        // Read at most one byte more than allowed, to tell "exactly the limit" from "more".
-        let mut body = Vec::new();
-        let read_limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-        response
-            .take(read_limit)
-            .read_to_end(&mut body)
-            .map_err(|e| map_io_error(&e))?;
-        if body.len() > limit {
-            return Err(TransportError::ResponseTooLarge { limit });
-        }
-        Ok(body)
+        read_limited(response, self.max_response_bytes)
     }
+}
+
+/// The body of `response`, refused when longer than `limit` bytes.
+fn read_limited(
+    response: reqwest::blocking::Response,
+    limit: usize,
+) -> Result<Vec<u8>, TransportError> {
+    if response
+        .content_length()
+        .is_some_and(|len| usize::try_from(len).map_or(true, |len| len > limit))
+    {
+        return Err(TransportError::ResponseTooLarge { limit });
+    }
+    // Read at most one byte more than allowed, to tell "exactly the limit" from "more".
+    let mut body = Vec::new();
+    let read_limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    response
+        .take(read_limit)
+        .read_to_end(&mut body)
+        .map_err(|e| map_io_error(&e))?;
+    if body.len() > limit {
+        return Err(TransportError::ResponseTooLarge { limit });
+    }
+    Ok(body)
 }
 
 impl TimeStamper for HttpTimeStamper {
@@ -274,10 +288,14 @@ fn parse_url(url: &str) -> Result<Url, TransportError> {
 }
 
 fn is_timestamp_reply(content_type: &str) -> bool {
+    is_media_type(content_type, TIMESTAMP_REPLY)
+}
+
+fn is_media_type(content_type: &str, media_type: &str) -> bool {
     content_type
         .split(';')
         .next()
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case(TIMESTAMP_REPLY))
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(media_type))
 }
 
 /// The error and its sources, joined, so that "error sending request" says why.
@@ -313,7 +331,258 @@ fn map_io_error(e: &std::io::Error) -> TransportError {
     {
         return map_reqwest_error(inner);
     }
-    TransportError::Other(format!("reading the timestamp response: {}", error_text(e)))
+    TransportError::Other(format!("reading the response: {}", error_text(e)))
+}
+
+/// A [`RevocationSource`] that fetches over HTTP(S) from the URLs in the certificate: OCSP by
+/// POST (`application/ocsp-request`, RFC 6960 Appendix A), CRLs and caIssuers certificates by
+/// GET (DER or PEM; caIssuers may also be a certs-only CMS bundle, RFC 5280 §4.2.2.1).
+///
+/// URLs are tried in the order the certificate lists them; the first OCSP response is
+/// returned, and every CRL that could be fetched. Only `http` and `https` URLs are used
+/// (LDAP distribution points are skipped). With [`nonce`](Self::nonce) each OCSP request
+/// carries a fresh nonce and a response that does not echo it is refused here; off by default,
+/// as many responders answer from a cache and send none. Preferring OCSP and falling back to
+/// CRLs is the job of [`gather`](crate::revocation::gather).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use cloudsign_core::http::HttpRevocationSource;
+/// use cloudsign_core::revocation::gather;
+/// # fn main() -> cloudsign_core::error::Result<()> {
+/// # let pki = cloudsign_core::testkit::TestPki::generate()?;
+/// let source = HttpRevocationSource::new()
+///     .timeout(Duration::from_secs(5))
+///     .max_response_bytes(4 * 1024 * 1024);
+/// let evidence = gather(&source, &pki.signer_ec.certificate, &pki.intermediate.certificate)?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct HttpRevocationSource {
+    timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    nonce: bool,
+    client: OnceLock<Result<Client, String>>,
+}
+
+impl HttpRevocationSource {
+    /// A source with the default timeout (10 s) and response limit (1 MiB), no OCSP nonce.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the connect timeout and the timeout of each whole exchange.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self.client = OnceLock::new();
+        self
+    }
+
+    /// Sets the largest response accepted (CRLs of big CAs run to megabytes).
+    #[must_use]
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
+    /// Sends a fresh nonce with each OCSP request and requires the response to echo it.
+    #[must_use]
+    pub fn nonce(mut self, on: bool) -> Self {
+        self.nonce = on;
+        self
+    }
+
+    fn client(&self) -> Result<&Client, TransportError> {
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        self.client
+            .get_or_init(|| {
+                Client::builder()
+                    .connect_timeout(timeout)
+                    .timeout(timeout)
+                    .redirect(reqwest::redirect::Policy::limited(3))
+                    .user_agent(concat!("cloudsign/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| error_text(&e))
+            })
+            .as_ref()
+            .map_err(|e| TransportError::Other(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// One exchange: POST `body` when given, else GET; the answer must be 200, and of
+    /// `media_type` when one is required.
+    fn fetch(
+        &self,
+        url: &str,
+        body: Option<Vec<u8>>,
+        media_type: Option<&str>,
+    ) -> Result<Vec<u8>, RevocationError> {
+        let failed = |reason: String| RevocationError::Fetch {
+            url: url.to_owned(),
+            reason,
+        };
+        let parsed = parse_url(url).map_err(|e| failed(e.to_string()))?;
+        let client = self.client().map_err(|e| failed(e.to_string()))?;
+        let request = match body {
+            Some(body) => client
+                .post(parsed)
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static(OCSP_REQUEST_MEDIA_TYPE),
+                )
+                .body(body),
+            None => client.get(parsed),
+        };
+        let response = request
+            .send()
+            .map_err(|e| failed(map_reqwest_error(&e).to_string()))?;
+        if response.status() != StatusCode::OK {
+            return Err(failed(format!("HTTP {}", response.status().as_u16())));
+        }
+        if let Some(wanted) = media_type {
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            if !is_media_type(&content_type, wanted) {
+                return Err(failed(format!(
+                    "content type {content_type:?}, not {wanted}"
+                )));
+            }
+        }
+        let limit = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        read_limited(response, limit).map_err(|e| failed(e.to_string()))
+    }
+
+    fn ocsp_once(
+        &self,
+        url: &str,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> Result<Vec<u8>, RevocationError> {
+        let mut request = OcspRequest::new(cert, issuer);
+        if self.nonce {
+            request = request.random_nonce();
+        }
+        let der = request
+            .to_der()
+            .map_err(|e| RevocationError::Encoding(e.to_string()))?;
+        let response = self.fetch(url, Some(der), Some(OCSP_RESPONSE_MEDIA_TYPE))?;
+        if let Some(sent) = request.nonce_value() {
+            let parsed = OcspResponse::parse(&response).map_err(|e| RevocationError::Fetch {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+            if parsed.nonce().as_deref() != Some(sent) {
+                return Err(RevocationError::NonceMismatch);
+            }
+        }
+        Ok(response)
+    }
+}
+
+/// The URLs a client may fetch: http and https only.
+fn fetchable(urls: &[String]) -> impl Iterator<Item = &str> {
+    urls.iter().map(String::as_str).filter(|u| {
+        let lower = u.to_ascii_lowercase();
+        lower.starts_with("http://") || lower.starts_with("https://")
+    })
+}
+
+/// Tries each URL with `get`; all results when `all`, else the first; the last error when
+/// nothing came back from a non-empty list.
+fn from_each<T>(
+    urls: &[String],
+    all: bool,
+    mut get: impl FnMut(&str) -> Result<T, RevocationError>,
+) -> Result<Vec<T>, RevocationError> {
+    let mut got = Vec::new();
+    let mut last = None;
+    for url in fetchable(urls) {
+        match get(url) {
+            Ok(v) => {
+                got.push(v);
+                if !all {
+                    break;
+                }
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    match last {
+        Some(e) if got.is_empty() => Err(e),
+        _ => Ok(got),
+    }
+}
+
+impl RevocationSource for HttpRevocationSource {
+    fn ocsp(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> crate::error::Result<Option<Vec<u8>>> {
+        Ok(from_each(cert.ocsp_urls(), false, |url| {
+            self.ocsp_once(url, cert, issuer)
+        })?
+        .into_iter()
+        .next())
+    }
+
+    fn crls(&self, cert: &Certificate) -> crate::error::Result<Vec<Vec<u8>>> {
+        Ok(from_each(cert.crl_urls(), true, |url| {
+            let body = self.fetch(url, None, None)?;
+            // Some servers publish PEM; the DSS wants DER.
+            if body.starts_with(b"-----BEGIN") {
+                return Crl::from_pem(&body)
+                    .map(|crl| crl.der().to_vec())
+                    .map_err(|e| RevocationError::Fetch {
+                        url: url.to_owned(),
+                        reason: e.to_string(),
+                    });
+            }
+            Ok(body)
+        })?)
+    }
+
+    fn ca_issuers(&self, cert: &Certificate) -> crate::error::Result<Vec<Vec<u8>>> {
+        let bundles = from_each(cert.ca_issuers_urls(), true, |url| {
+            let body = self.fetch(url, None, None)?;
+            certificates_in(&body).map_err(|reason| RevocationError::Fetch {
+                url: url.to_owned(),
+                reason,
+            })
+        })?;
+        Ok(bundles.into_iter().flatten().collect())
+    }
+}
+
+/// The certificates in a caIssuers answer: one DER certificate, PEM, or a certs-only CMS
+/// SignedData (`.p7c`).
+fn certificates_in(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use der::Decode;
+    if Certificate::from_der(body).is_ok() {
+        return Ok(vec![body.to_vec()]);
+    }
+    if body.starts_with(b"-----BEGIN") {
+        let certs = crate::x509::parse_pem_chain(body).map_err(|e| e.to_string())?;
+        return Ok(certs.iter().map(|c| c.der().to_vec()).collect());
+    }
+    let info = cms::content_info::ContentInfo::from_der(body)
+        .map_err(|e| format!("neither a certificate nor a certs-only bundle: {e}"))?;
+    let signed = info
+        .content
+        .decode_as::<cms::signed_data::SignedData>()
+        .map_err(|e| format!("certs-only bundle: {e}"))?;
+    let mut out = Vec::new();
+    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
+        if let cms::cert::CertificateChoices::Certificate(c) = choice {
+            out.push(der::Encode::to_der(c).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod http;
 pub mod limits;
 pub mod pades;
 pub mod pdf;
+pub mod revocation;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod signer;

@@ -1,13 +1,15 @@
 //! A small blocking HTTP/1.1 server (feature `serve`) for `cloudsign serve` and loopback tests.
 //!
-//! It answers `POST` requests with a handler function, one thread per connection, one request
-//! per connection (`Connection: close`), and nothing else: no TLS, no chunked bodies, no
-//! keep-alive. Request heads are parsed by `httparse`; sockets and threads are managed here so
+//! It answers `POST` and `GET` requests with a handler function, one thread per connection,
+//! one request per connection (`Connection: close`), and nothing else: no TLS, no chunked
+//! bodies, no keep-alive. Request heads are parsed by `httparse`; sockets and threads are managed here so
 //! that a server started in the background stops deterministically: dropping its
 //! [`BackgroundServer`] wakes the accept loop and joins every thread it started.
 //!
 //! Together with [`timestamp_handler`] it is an RFC 3161 HTTP endpoint for any
-//! `respond(request DER) -> response DER` function, such as a sans-I/O timestamp authority.
+//! `respond(request DER) -> response DER` function, such as a sans-I/O timestamp authority;
+//! [`ocsp_handler`], [`crl_handler`] and [`revocation_handler`] do the same for an OCSP
+//! responder and a CRL issuer.
 //!
 //! ```no_run
 //! use cloudsign_core::serve::{HttpServer, Response};
@@ -45,10 +47,11 @@ pub const TIMESTAMP_QUERY: &str = "application/timestamp-query";
 /// Media type of an RFC 3161 response.
 pub const TIMESTAMP_REPLY: &str = "application/timestamp-reply";
 
-/// A request as handed to the handler: always a `POST` with its whole body.
+/// A request as handed to the handler: a `POST` with its whole body, or a `GET` (whose body
+/// is empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// The method (always `POST` for requests that reach a handler).
+    /// The method: `POST` or `GET`.
     pub method: String,
     /// The request target as sent, e.g. `/` or `/tsa?x=1`.
     pub path: String,
@@ -324,10 +327,140 @@ pub fn timestamp_handler(
     respond: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
 ) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
     move |request: &Request| {
-        if request.has_media_type(TIMESTAMP_QUERY) {
+        if request.method != "POST" {
+            Response::error(405).with_header("Allow", "POST")
+        } else if request.has_media_type(TIMESTAMP_QUERY) {
             Response::ok(TIMESTAMP_REPLY, respond(&request.body))
         } else {
             Response::error(415)
+        }
+    }
+}
+
+/// A handler for OCSP over HTTP (RFC 6960 Appendix A.1): a `POST` of
+/// `application/ocsp-request` (otherwise `415`), or a `GET` whose last path segment is the
+/// URL-encoded base64 of the request DER (otherwise `400`). `respond`'s bytes are sent as
+/// `200` with `Content-Type: application/ocsp-response`; like
+/// [`OcspResponder::respond`](crate::revocation::OcspResponder::respond) it is expected to
+/// answer every request, a malformed one with a `malformedRequest` status.
+///
+/// ```no_run
+/// use cloudsign_core::revocation::OcspResponder;
+/// use cloudsign_core::serve::{HttpServer, ocsp_handler};
+/// # fn main() -> cloudsign_core::error::Result<()> {
+/// # let pki = cloudsign_core::testkit::TestPki::generate()?;
+/// let responder = OcspResponder::new(pki.intermediate.certificate.clone(), pki.ocsp.signer()?)?;
+/// let server = HttpServer::bind("127.0.0.1:2560", ocsp_handler(move |r| responder.respond(r)))?;
+/// server.run_forever()?;
+/// # Ok(()) }
+/// ```
+pub fn ocsp_handler(
+    respond: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    move |request: &Request| answer_ocsp(request, &respond)
+}
+
+fn answer_ocsp(request: &Request, respond: &dyn Fn(&[u8]) -> Vec<u8>) -> Response {
+    use crate::revocation::{OCSP_REQUEST_MEDIA_TYPE, OCSP_RESPONSE_MEDIA_TYPE};
+    match request.method.as_str() {
+        "POST" if request.has_media_type(OCSP_REQUEST_MEDIA_TYPE) => {
+            Response::ok(OCSP_RESPONSE_MEDIA_TYPE, respond(&request.body))
+        }
+        "POST" => Response::error(415),
+        _ => match ocsp_get_request(&request.path) {
+            Some(der) => Response::ok(OCSP_RESPONSE_MEDIA_TYPE, respond(&der)),
+            None => Response::error(400),
+        },
+    }
+}
+
+/// The request DER of an OCSP `GET`: the last path segment, URL-decoded, then base64.
+fn ocsp_get_request(path: &str) -> Option<Vec<u8>> {
+    let path = path.split(['?', '#']).next()?;
+    let segment = path.rsplit('/').next().filter(|s| !s.is_empty())?;
+    let text = percent_decode(segment)?;
+    data_encoding::BASE64.decode(text.as_bytes()).ok()
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or a result that is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A handler that answers `GET` with a CRL from `issue` (`200`, `Content-Type:
+/// application/pkix-crl`), `503` when `issue` has none, and `405` to anything else.
+///
+/// ```no_run
+/// use cloudsign_core::revocation::CrlIssuer;
+/// use cloudsign_core::serve::{HttpServer, crl_handler};
+/// # fn main() -> cloudsign_core::error::Result<()> {
+/// # let pki = cloudsign_core::testkit::TestPki::generate()?;
+/// let issuer = CrlIssuer::new(pki.intermediate.signer()?)?;
+/// let server = HttpServer::bind("127.0.0.1:8081", crl_handler(move || issuer.issue().ok()))?;
+/// server.run_forever()?;
+/// # Ok(()) }
+/// ```
+pub fn crl_handler(
+    issue: impl Fn() -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    move |request: &Request| answer_crl(request, &issue)
+}
+
+fn answer_crl(request: &Request, issue: &dyn Fn() -> Option<Vec<u8>>) -> Response {
+    if request.method != "GET" {
+        return Response::error(405).with_header("Allow", "GET");
+    }
+    match issue() {
+        Some(crl) => Response::ok(crate::revocation::CRL_MEDIA_TYPE, crl),
+        None => Response::error(503),
+    }
+}
+
+/// OCSP and a CRL on one server: `GET` of a path whose last segment ends in `crl` (such as
+/// `/crl` or `/ca.crl`) is answered as by [`crl_handler`], everything else as by
+/// [`ocsp_handler`]. This is what `cloudsign serve ocsp` runs.
+///
+/// ```
+/// use cloudsign_core::serve::{Request, revocation_handler};
+/// let handler = revocation_handler(|_| b"ocsp".to_vec(), || Some(b"crl".to_vec()));
+/// let get = |path: &str| Request {
+///     method: "GET".into(),
+///     path: path.into(),
+///     content_type: None,
+///     headers: Vec::new(),
+///     body: Vec::new(),
+/// };
+/// assert_eq!(handler(&get("/crl")).body, b"crl");
+/// assert_eq!(handler(&get("/ocsp/MAA%3D")).body, b"ocsp");
+/// ```
+pub fn revocation_handler(
+    respond: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static,
+    issue: impl Fn() -> Option<Vec<u8>> + Send + Sync + 'static,
+) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+    move |request: &Request| {
+        let last = request
+            .path
+            .split(['?', '#'])
+            .next()
+            .and_then(|p| p.rsplit('/').next())
+            .unwrap_or_default();
+        if request.method == "GET" && last.to_ascii_lowercase().ends_with("crl") {
+            answer_crl(request, &issue)
+        } else {
+            answer_ocsp(request, &respond)
         }
     }
 }
@@ -481,6 +614,24 @@ fn finish_request(
     mut body: Vec<u8>,
     max_body: usize,
 ) -> Result<Request, ReadError> {
+    if head.method == "GET" {
+        // A GET carries no body; one that announces a body is not served.
+        let announces_body = head.header("transfer-encoding").is_some()
+            || head
+                .header("content-length")
+                .is_some_and(|v| v.trim() != "0");
+        if announces_body || !body.is_empty() {
+            return Err(ReadError::Status(400));
+        }
+        let content_type = head.header("content-type").map(str::to_owned);
+        return Ok(Request {
+            method: head.method,
+            path: head.path,
+            content_type,
+            headers: head.headers,
+            body,
+        });
+    }
     if head.method != "POST" {
         return Err(ReadError::Status(405));
     }
@@ -547,8 +698,13 @@ fn write_response(stream: &mut TcpStream, response: &Response) -> io::Result<()>
             head.push_str(&format!("{name}: {value}\r\n"));
         }
     }
-    if status == 405 {
-        head.push_str("Allow: POST\r\n");
+    if status == 405
+        && !response
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("allow"))
+    {
+        head.push_str("Allow: GET, POST\r\n");
     }
     head.push_str(&format!(
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -620,7 +776,7 @@ mod tests {
     fn protocol_errors_get_statuses() {
         let server = echo();
         let cases: [(&[u8], &str); 7] = [
-            (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "405"),
+            (b"PUT / HTTP/1.1\r\nHost: x\r\n\r\n", "405"),
             (b"POST / HTTP/1.1\r\nHost: x\r\n\r\n", "411"),
             (
                 b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -641,8 +797,60 @@ mod tests {
                 "{request:?} -> {out}"
             );
         }
-        let out = raw(&server, b"GET / HTTP/1.1\r\n\r\n");
-        assert!(out.contains("Allow: POST\r\n"));
+        let out = raw(&server, b"DELETE / HTTP/1.1\r\n\r\n");
+        assert!(out.contains("Allow: GET, POST\r\n"));
+        let out = raw(&server, b"GET / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab");
+        assert!(out.starts_with("HTTP/1.1 400 "), "{out}");
+    }
+
+    #[test]
+    fn get_reaches_the_handler_without_a_body() {
+        let server = echo();
+        let out = raw(&server, b"GET /crl HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+        assert!(out.contains("X-Path: /crl\r\n"));
+        assert!(out.contains("Content-Length: 0\r\n"));
+    }
+
+    #[test]
+    fn ocsp_and_crl_handlers_route_and_check() {
+        let handler = revocation_handler(
+            |req| {
+                let mut out = b"ocsp:".to_vec();
+                out.extend_from_slice(req);
+                out
+            },
+            || Some(b"crl".to_vec()),
+        );
+        let request = |method: &str, path: &str, content_type: Option<&str>| Request {
+            method: method.into(),
+            path: path.into(),
+            content_type: content_type.map(Into::into),
+            headers: Vec::new(),
+            body: b"q".to_vec(),
+        };
+        let posted = handler(&request("POST", "/", Some("application/ocsp-request")));
+        assert_eq!((posted.status, posted.body.as_slice()), (200, &b"ocsp:q"[..]));
+        assert_eq!(posted.content_type, "application/ocsp-response");
+        assert_eq!(handler(&request("POST", "/", Some("text/plain"))).status, 415);
+        // GET with URL-encoded base64: "+/8=" is bytes fb ff.
+        let got = handler(&request("GET", "/ocsp/%2B%2F8%3D", None));
+        assert_eq!(got.body, b"ocsp:\xfb\xff");
+        let got = handler(&request("GET", "/ocsp/+/8=", None));
+        assert_eq!(got.status, 400, "a '/' inside unencoded base64 splits the path");
+        for bad in ["/", "/ocsp/%zz", "/ocsp/!!!"] {
+            assert_eq!(handler(&request("GET", bad, None)).status, 400, "{bad}");
+        }
+        let crl = handler(&request("GET", "/ca.crl?x=1", None));
+        assert_eq!((crl.status, crl.body.as_slice()), (200, &b"crl"[..]));
+        assert_eq!(crl.content_type, "application/pkix-crl");
+        let only_crl = crl_handler(|| None);
+        assert_eq!(only_crl(&request("GET", "/crl", None)).status, 503);
+        let refused = only_crl(&request("POST", "/crl", None));
+        assert_eq!(refused.status, 405);
+        assert_eq!(refused.headers, [("Allow".to_owned(), "GET".to_owned())]);
+        let tsa = timestamp_handler(<[u8]>::to_vec);
+        assert_eq!(tsa(&request("GET", "/", None)).status, 405);
     }
 
     #[test]

@@ -80,6 +80,14 @@ pub struct CertSpec {
     pub extended_key_usages: Vec<String>,
     /// Whether the extendedKeyUsage extension is critical.
     pub extended_key_usage_critical: bool,
+    /// OCSP responder URLs for authorityInfoAccess (id-ad-ocsp).
+    pub ocsp_urls: Vec<String>,
+    /// Issuer certificate URLs for authorityInfoAccess (id-ad-caIssuers).
+    pub ca_issuers_urls: Vec<String>,
+    /// CRL URLs for cRLDistributionPoints (one distribution point each).
+    pub crl_urls: Vec<String>,
+    /// Whether to add id-pkix-ocsp-nocheck (for OCSP responder certificates).
+    pub ocsp_no_check: bool,
 }
 
 impl CertSpec {
@@ -99,6 +107,10 @@ impl CertSpec {
             },
             extended_key_usages: Vec::new(),
             extended_key_usage_critical: false,
+            ocsp_urls: Vec::new(),
+            ca_issuers_urls: Vec::new(),
+            crl_urls: Vec::new(),
+            ocsp_no_check: false,
         }
     }
 
@@ -125,6 +137,129 @@ impl CertSpec {
     pub fn extended_key_usage(mut self, oid: &str, critical: bool) -> Self {
         self.extended_key_usages.push(oid.to_owned());
         self.extended_key_usage_critical = critical;
+        self
+    }
+
+    /// Names an OCSP responder in authorityInfoAccess.
+    pub fn ocsp_url(mut self, url: &str) -> Self {
+        self.ocsp_urls.push(url.to_owned());
+        self
+    }
+
+    /// Names a CRL distribution point.
+    pub fn crl_url(mut self, url: &str) -> Self {
+        self.crl_urls.push(url.to_owned());
+        self
+    }
+
+    /// Names where the issuer's certificate is, in authorityInfoAccess (caIssuers).
+    pub fn ca_issuers_url(mut self, url: &str) -> Self {
+        self.ca_issuers_urls.push(url.to_owned());
+        self
+    }
+
+    /// Marks the certificate id-pkix-ocsp-nocheck: relying parties need not check an OCSP
+    /// responder certificate's own status (RFC 6960 §4.2.2.2.1).
+    pub fn ocsp_no_check(mut self) -> Self {
+        self.ocsp_no_check = true;
+        self
+    }
+
+    /// Copies the revocation and issuer URLs of `urls` into this spec.
+    fn with_urls(mut self, urls: &PkiUrls) -> Self {
+        self.ocsp_urls.extend(urls.ocsp.iter().cloned());
+        self.crl_urls.extend(urls.crl.iter().cloned());
+        self.ca_issuers_urls.extend(urls.ca_issuers.iter().cloned());
+        self
+    }
+
+    /// authorityInfoAccess, cRLDistributionPoints and ocsp-nocheck, as asked.
+    fn url_extensions(&self) -> Result<Vec<Extension>, CertificateError> {
+        use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+        let uri = |u: &String| {
+            der::asn1::Ia5String::new(u)
+                .map(GeneralName::UniformResourceIdentifier)
+                .map_err(cert_err)
+        };
+        let mut out = Vec::new();
+        let mut access = Vec::new();
+        for (method, urls) in [
+            (oid::AD_OCSP, &self.ocsp_urls),
+            (oid::AD_CA_ISSUERS, &self.ca_issuers_urls),
+        ] {
+            for u in urls {
+                access.push(pkix::AccessDescription {
+                    access_method: method,
+                    access_location: uri(u)?,
+                });
+            }
+        }
+        if !access.is_empty() {
+            out.push(extension(
+                oid::AUTHORITY_INFO_ACCESS,
+                false,
+                &pkix::AuthorityInfoAccessSyntax(access),
+            )?);
+        }
+        if !self.crl_urls.is_empty() {
+            let points = self
+                .crl_urls
+                .iter()
+                .map(|u| {
+                    Ok(pkix::crl::dp::DistributionPoint {
+                        distribution_point: Some(DistributionPointName::FullName(vec![uri(u)?])),
+                        reasons: None,
+                        crl_issuer: None,
+                    })
+                })
+                .collect::<Result<Vec<_>, CertificateError>>()?;
+            out.push(extension(
+                oid::CRL_DISTRIBUTION_POINTS,
+                false,
+                &pkix::CrlDistributionPoints(points),
+            )?);
+        }
+        if self.ocsp_no_check {
+            out.push(extension(oid::OCSP_NOCHECK, false, &der::asn1::Null)?);
+        }
+        Ok(out)
+    }
+}
+
+/// URLs a [`TestPki`] puts into its leaf certificates, so that revocation data and issuers
+/// can be fetched from servers on 127.0.0.1.
+///
+/// ```
+/// use cloudsign_core::testkit::PkiUrls;
+/// let urls = PkiUrls::default().ocsp("http://127.0.0.1:8080/ocsp").crl("http://127.0.0.1:8080/crl");
+/// assert_eq!(urls.crl.as_deref(), Some("http://127.0.0.1:8080/crl"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PkiUrls {
+    /// OCSP responder URL (authorityInfoAccess id-ad-ocsp).
+    pub ocsp: Option<String>,
+    /// CRL URL (cRLDistributionPoints).
+    pub crl: Option<String>,
+    /// Issuer certificate URL (authorityInfoAccess id-ad-caIssuers).
+    pub ca_issuers: Option<String>,
+}
+
+impl PkiUrls {
+    /// Sets the OCSP responder URL.
+    pub fn ocsp(mut self, url: &str) -> Self {
+        self.ocsp = Some(url.to_owned());
+        self
+    }
+
+    /// Sets the CRL URL.
+    pub fn crl(mut self, url: &str) -> Self {
+        self.crl = Some(url.to_owned());
+        self
+    }
+
+    /// Sets the issuer certificate URL.
+    pub fn ca_issuers(mut self, url: &str) -> Self {
+        self.ca_issuers = Some(url.to_owned());
         self
     }
 }
@@ -213,11 +348,20 @@ pub struct TestPki {
     /// RSA-2048 timestamp authority: extendedKeyUsage id-kp-timeStamping (critical), keyUsage
     /// digitalSignature + nonRepudiation.
     pub tsa: TestIdentity,
+    /// P-256 OCSP responder delegated by the intermediate CA: extendedKeyUsage
+    /// id-kp-OCSPSigning, keyUsage digitalSignature, id-pkix-ocsp-nocheck.
+    pub ocsp: TestIdentity,
 }
 
 impl TestPki {
     /// Generates fresh keys and certificates (RSA key generation takes a moment).
     pub fn generate() -> Result<Self> {
+        Self::generate_with(&PkiUrls::default())
+    }
+
+    /// Like [`generate`](Self::generate), with `urls` in every leaf but the OCSP responder
+    /// (AIA and CRL distribution points).
+    pub fn generate_with(urls: &PkiUrls) -> Result<Self> {
         let now = UnixTime::now();
         let root_key = PrivateKey::generate_rsa(2048)?;
         let ca_usage = KeyUsage {
@@ -252,7 +396,7 @@ impl TestPki {
             extra: &[],
         })?;
         let intermediate = identity(int_cert, &int_key, Vec::new())?;
-        let leaf = |spec: CertSpec| issue_from(&intermediate, &spec);
+        let leaf = |spec: CertSpec| issue_from(&intermediate, &spec.with_urls(urls));
         let signer_rsa =
             leaf(CertSpec::new("cloudsign Test Signer RSA").key_type(KeyType::Rsa(2048)))?;
         let signer_ec = leaf(CertSpec::new("cloudsign Test Signer EC"))?;
@@ -271,6 +415,16 @@ impl TestPki {
                 .key_type(KeyType::Rsa(2048))
                 .extended_key_usage(EKU_TIME_STAMPING, true),
         )?;
+        let ocsp = issue_from(
+            &intermediate,
+            &CertSpec::new("cloudsign Test OCSP Responder")
+                .key_usage(KeyUsage {
+                    digital_signature: true,
+                    ..KeyUsage::default()
+                })
+                .extended_key_usage(EKU_OCSP_SIGNING, false)
+                .ocsp_no_check(),
+        )?;
         Ok(Self {
             root,
             intermediate,
@@ -279,6 +433,7 @@ impl TestPki {
             expired_signer,
             signer_without_signing_usage,
             tsa,
+            ocsp,
         })
     }
 
@@ -298,7 +453,8 @@ impl TestPki {
     /// Files: `root.pem`, `intermediate.pem`, `chain.pem` (the intermediate),
     /// `root-key.pem`, `intermediate-key.pem`, and for each of `signer-rsa`, `signer-ec`,
     /// `signer-expired`, `signer-no-usage`: `NAME.pem`, `NAME-key.pem`, `NAME.p12`; and the
-    /// timestamp authority as `tsa.pem` and `tsa-key.pem`.
+    /// timestamp authority as `tsa.pem` and `tsa-key.pem`; the OCSP responder as `ocsp.pem`
+    /// and `ocsp-key.pem`.
     /// Key and PKCS#12 files get mode 0600 on Unix.
     pub fn write_to_dir(&self, dir: &Path, p12_password: &str) -> std::io::Result<Vec<PathBuf>> {
         let mut written = Vec::new();
@@ -342,6 +498,8 @@ impl TestPki {
         }
         put("tsa.pem", self.tsa.certificate.to_pem().as_bytes(), false)?;
         put("tsa-key.pem", self.tsa.key_pem().as_bytes(), true)?;
+        put("ocsp.pem", self.ocsp.certificate.to_pem().as_bytes(), false)?;
+        put("ocsp-key.pem", self.ocsp.key_pem().as_bytes(), true)?;
         Ok(written)
     }
 }
@@ -384,7 +542,7 @@ fn issue_from(ca: &TestIdentity, spec: &CertSpec) -> Result<TestIdentity> {
         key_usage: spec.key_usage,
         eku: &spec.extended_key_usages,
         eku_critical: spec.extended_key_usage_critical,
-        extra: &[],
+        extra: &spec.url_extensions()?,
     })?;
     identity(cert, &key, vec![ca.certificate.clone()])
 }
@@ -625,7 +783,7 @@ mod tests {
     fn write_to_dir_writes_everything() {
         let dir = tempfile::tempdir().unwrap();
         let files = shared().write_to_dir(dir.path(), "test").unwrap();
-        assert_eq!(files.len(), 19);
+        assert_eq!(files.len(), 21);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -92,6 +92,9 @@ struct Extensions {
     extended_key_usage: Option<(bool, Vec<String>)>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
+    ocsp_urls: Vec<String>,
+    ca_issuers_urls: Vec<String>,
+    crl_urls: Vec<String>,
     critical: Vec<String>,
 }
 
@@ -251,6 +254,21 @@ impl Certificate {
         self.ext.authority_key_id.as_deref()
     }
 
+    /// OCSP responder URLs from authorityInfoAccess (id-ad-ocsp), in order.
+    pub fn ocsp_urls(&self) -> &[String] {
+        &self.ext.ocsp_urls
+    }
+
+    /// Issuer certificate URLs from authorityInfoAccess (id-ad-caIssuers), in order.
+    pub fn ca_issuers_urls(&self) -> &[String] {
+        &self.ext.ca_issuers_urls
+    }
+
+    /// CRL URLs from the full names of cRLDistributionPoints, in order.
+    pub fn crl_urls(&self) -> &[String] {
+        &self.ext.crl_urls
+    }
+
     /// Dotted OIDs of all extensions marked critical.
     pub fn critical_extensions(&self) -> &[String] {
         &self.ext.critical
@@ -276,6 +294,15 @@ impl Certificate {
             .subject_public_key_info
             .to_der()
             .unwrap_or_default()
+    }
+
+    /// The subjectPublicKey BIT STRING's bytes (what OCSP CertIDs and key identifiers hash).
+    pub(crate) fn public_key_bits(&self) -> &[u8] {
+        self.inner
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes()
     }
 
     /// The parsed certificate.
@@ -407,10 +434,45 @@ fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions, Certifi
                     .map_err(|x| bad("authorityKeyIdentifier", x))?;
                 out.authority_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
             }
+            oid::AUTHORITY_INFO_ACCESS => {
+                let aia = pkix::AuthorityInfoAccessSyntax::from_der(value)
+                    .map_err(|x| bad("authorityInfoAccess", x))?;
+                for access in aia.0 {
+                    let Some(url) = uri_of(&access.access_location) else {
+                        continue;
+                    };
+                    match access.access_method {
+                        oid::AD_OCSP => out.ocsp_urls.push(url),
+                        oid::AD_CA_ISSUERS => out.ca_issuers_urls.push(url),
+                        _ => {}
+                    }
+                }
+            }
+            oid::CRL_DISTRIBUTION_POINTS => {
+                let points = pkix::CrlDistributionPoints::from_der(value)
+                    .map_err(|x| bad("cRLDistributionPoints", x))?;
+                for point in points.0 {
+                    if let Some(pkix::name::DistributionPointName::FullName(names)) =
+                        point.distribution_point
+                    {
+                        out.crl_urls.extend(names.iter().filter_map(uri_of));
+                    }
+                }
+            }
             _ => {}
         }
     }
     Ok(out)
+}
+
+/// The text of a uniformResourceIdentifier name; other name forms are not locations we fetch.
+fn uri_of(name: &x509_cert::ext::pkix::name::GeneralName) -> Option<String> {
+    match name {
+        x509_cert::ext::pkix::name::GeneralName::UniformResourceIdentifier(uri) => {
+            Some(uri.as_str().to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// Every PEM block with `label`, decoded, in order of appearance.

@@ -74,6 +74,28 @@ pub(crate) const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 pub(crate) const CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
 /// id-ce-authorityKeyIdentifier.
 pub(crate) const AUTHORITY_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.35");
+/// id-ce-cRLDistributionPoints (RFC 5280 §4.2.1.13).
+pub(crate) const CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+/// id-ce-cRLNumber (RFC 5280 §5.2.3).
+pub(crate) const CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+/// id-ce-deltaCRLIndicator (RFC 5280 §5.2.4).
+pub(crate) const DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+/// id-ce-cRLReasons (RFC 5280 §5.3.1).
+pub(crate) const CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+/// id-pe-authorityInfoAccess (RFC 5280 §4.2.2.1).
+pub(crate) const AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+/// id-ad-ocsp (RFC 5280 §4.2.2.1).
+pub(crate) const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
+/// id-ad-caIssuers (RFC 5280 §4.2.2.1).
+pub(crate) const AD_CA_ISSUERS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.2");
+/// id-pkix-ocsp-basic (RFC 6960 §4.2.1).
+pub(crate) const OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+/// id-pkix-ocsp-nonce (RFC 6960 §4.4.1).
+pub(crate) const OCSP_NONCE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.2");
+/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+pub(crate) const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+/// id-kp-OCSPSigning (RFC 6960 §4.2.2.2).
+pub(crate) const ID_KP_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
 /// id-ce-extKeyUsage.
 pub(crate) const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
 
