@@ -830,14 +830,23 @@ mod tests {
             body: b"q".to_vec(),
         };
         let posted = handler(&request("POST", "/", Some("application/ocsp-request")));
-        assert_eq!((posted.status, posted.body.as_slice()), (200, &b"ocsp:q"[..]));
+        assert_eq!(
+            (posted.status, posted.body.as_slice()),
+            (200, &b"ocsp:q"[..])
+        );
         assert_eq!(posted.content_type, "application/ocsp-response");
-        assert_eq!(handler(&request("POST", "/", Some("text/plain"))).status, 415);
+        assert_eq!(
+            handler(&request("POST", "/", Some("text/plain"))).status,
+            415
+        );
         // GET with URL-encoded base64: "+/8=" is bytes fb ff.
         let got = handler(&request("GET", "/ocsp/%2B%2F8%3D", None));
         assert_eq!(got.body, b"ocsp:\xfb\xff");
         let got = handler(&request("GET", "/ocsp/+/8=", None));
-        assert_eq!(got.status, 400, "a '/' inside unencoded base64 splits the path");
+        assert_eq!(
+            got.status, 400,
+            "a '/' inside unencoded base64 splits the path"
+        );
         for bad in ["/", "/ocsp/%zz", "/ocsp/!!!"] {
             assert_eq!(handler(&request("GET", bad, None)).status, 400, "{bad}");
         }

@@ -156,7 +156,7 @@ fn hash_draft(draft: &Draft, hasher: &mut Hasher) {
     hash_update_parts(&draft.update, draft.base_len, draft.byte_range, hasher);
 }
 
-fn temporary_path_beside(output: &Path) -> PathBuf {
+pub(crate) fn temporary_path_beside(output: &Path) -> PathBuf {
     let mut random = [0u8; 8];
     crate::crypto::random_bytes(&mut random);
     let name = output
