@@ -8,9 +8,11 @@ use cloudsign_core::http::HttpTimeStamper;
 use cloudsign_core::pades::{
     DocMdpPermissions, DocumentTimestamper, PdfSigner, SignatureOptions, SignatureProfile,
 };
-use cloudsign_core::serve::{HttpServer, timestamp_handler};
+use cloudsign_core::revocation::{CrlIssuer, OcspResponder};
+use cloudsign_core::serve::{HttpServer, revocation_handler, timestamp_handler};
 use cloudsign_core::signer::LocalSigner;
-use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::testkit::{PkiUrls, TestPki, samples};
+use cloudsign_core::time::UnixTime;
 use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::validate::{Indication, ValidationReport, Validator};
 use cloudsign_core::x509::{Certificate, TrustStore, parse_pem_chain};
@@ -32,13 +34,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write a throwaway test PKI (root, intermediate, RSA and ECDSA signers) to DIR.
+    /// Write a throwaway test PKI (root, intermediate, RSA and ECDSA signers, timestamp
+    /// authority, OCSP responder) to DIR.
     Testpki {
         /// Output folder (created if missing).
         dir: PathBuf,
         /// Password of the PKCS#12 files.
         #[arg(long, default_value = "test")]
         password: String,
+        /// OCSP responder URL to put in the leaf certificates (authorityInfoAccess).
+        #[arg(long)]
+        ocsp_url: Option<String>,
+        /// CRL URL to put in the leaf certificates (cRLDistributionPoints).
+        #[arg(long)]
+        crl_url: Option<String>,
+        /// Issuer certificate URL to put in the leaf certificates (authorityInfoAccess).
+        #[arg(long)]
+        ca_issuers_url: Option<String>,
     },
     /// Sign a PDF (PAdES baseline) by incremental update.
     Sign(Box<SignArgs>),
@@ -68,7 +80,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve a timestamp authority over HTTP.
+    /// Serve a timestamp authority, or an OCSP responder with a CRL, over HTTP.
     Serve {
         #[command(subcommand)]
         service: Service,
@@ -112,6 +124,34 @@ enum Service {
         #[arg(long, default_value = DEFAULT_TSA_POLICY)]
         policy: String,
     },
+    /// An OCSP responder for one CA (POST application/ocsp-request, or GET /ocsp/BASE64)
+    /// and its CRL (GET /crl).
+    Ocsp(Box<OcspArgs>),
+}
+
+#[derive(clap::Args)]
+struct OcspArgs {
+    /// The CA whose certificates are answered for, PEM.
+    #[arg(long)]
+    ca: PathBuf,
+    /// The CA's private key, PKCS#8 PEM (signs the CRL).
+    #[arg(long)]
+    ca_key: PathBuf,
+    /// The delegated responder's certificate (id-kp-OCSPSigning, issued by the CA), PEM;
+    /// without it the CA key signs OCSP responses too.
+    #[arg(long, requires = "responder_key")]
+    responder: Option<PathBuf>,
+    /// The delegated responder's private key, PKCS#8 PEM.
+    #[arg(long, requires = "responder")]
+    responder_key: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:2560")]
+    listen: String,
+    /// A revoked certificate: serial number in hex, optionally with the revocation time
+    /// (RFC 3339 UTC like 2026-01-02T03:04:05Z, or seconds since the epoch; default now).
+    /// May be repeated.
+    #[arg(long = "revoked", value_name = "SERIAL[:TIME]")]
+    revoked: Vec<String>,
 }
 
 /// Policy OID of the embedded authority unless told otherwise (a private-use arc).
@@ -162,7 +202,21 @@ struct SignArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Testpki { dir, password } => testpki(&dir, &password),
+        Command::Testpki {
+            dir,
+            password,
+            ocsp_url,
+            crl_url,
+            ca_issuers_url,
+        } => testpki(
+            &dir,
+            &password,
+            &PkiUrls {
+                ocsp: ocsp_url,
+                crl: crl_url,
+                ca_issuers: ca_issuers_url,
+            },
+        ),
         Command::Sign(args) => sign(&args),
         Command::Timestamp { input, output, tsa } => timestamp(&input, &output, &tsa),
         Command::Verify {
@@ -183,6 +237,9 @@ fn main() -> ExitCode {
                     policy,
                 },
         } => serve_tsa(&key, &cert, chain.as_deref(), &listen, &policy),
+        Command::Serve {
+            service: Service::Ocsp(args),
+        } => serve_ocsp(&args),
         Command::Demo => demo(),
         Command::Token { command } => return access_cmd::token(command),
         Command::Audit { command } => return access_cmd::audit(command),
@@ -201,8 +258,8 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn testpki(dir: &Path, password: &str) -> Result<(), String> {
-    let pki = TestPki::generate().map_err(|e| e.to_string())?;
+fn testpki(dir: &Path, password: &str, urls: &PkiUrls) -> Result<(), String> {
+    let pki = TestPki::generate_with(urls).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let files = pki
         .write_to_dir(dir, password)
@@ -314,6 +371,89 @@ fn serve_tsa(
     )
     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     println!("timestamp authority listening on {}", server.url());
+    server
+        .run_forever()
+        .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// `SERIAL[:TIME]`: hex serial, then RFC 3339 UTC or seconds since the epoch.
+fn parse_revoked(text: &str) -> Result<(String, UnixTime), String> {
+    let (serial, time) = match text.split_once(':') {
+        Some((serial, time)) => (serial, Some(time)),
+        None => (text, None),
+    };
+    let at = match time {
+        None => UnixTime::now(),
+        Some(t) => parse_time(t).ok_or_else(|| format!("--revoked {text}: bad time {t:?}"))?,
+    };
+    Ok((serial.to_owned(), at))
+}
+
+/// Seconds since the epoch, or `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_time(t: &str) -> Option<UnixTime> {
+    if let Ok(secs) = t.parse::<u64>() {
+        return Some(UnixTime::from_secs(secs));
+    }
+    let b = t.as_bytes();
+    let shape_ok = b.len() == 20
+        && b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && matches!(b.get(10), Some(b'T' | b't'))
+        && b.get(13) == Some(&b':')
+        && b.get(16) == Some(&b':')
+        && matches!(b.get(19), Some(b'Z' | b'z'));
+    if !shape_ok {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| t.get(range)?.parse::<u8>().ok();
+    UnixTime::from_civil(
+        t.get(0..4)?.parse().ok()?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    )
+}
+
+fn load_key(key: &Path, cert: &Path) -> Result<LocalSigner, String> {
+    let certificate =
+        Certificate::from_pem(&read(cert)?).map_err(|e| format!("{}: {e}", cert.display()))?;
+    LocalSigner::from_pkcs8_pem(&read(key)?, vec![certificate])
+        .map_err(|e| format!("{}: {e}", key.display()))
+}
+
+fn serve_ocsp(args: &OcspArgs) -> Result<(), String> {
+    let ca_signer = load_key(&args.ca_key, &args.ca)?;
+    let ca = ca_signer.certificate().clone();
+    let responder_signer = match (&args.responder, &args.responder_key) {
+        (Some(cert), Some(key)) => load_key(key, cert)?,
+        _ => load_key(&args.ca_key, &args.ca)?,
+    };
+    let mut responder = OcspResponder::new(ca.clone(), responder_signer)
+        .map_err(|e| format!("cannot start the OCSP responder: {e}"))?;
+    let mut issuer =
+        CrlIssuer::new(ca_signer).map_err(|e| format!("cannot issue CRLs for the CA: {e}"))?;
+    for text in &args.revoked {
+        let (serial, at) = parse_revoked(text)?;
+        responder = responder
+            .revoke(&serial, at, None)
+            .map_err(|e| format!("--revoked {text}: {e}"))?;
+        issuer = issuer
+            .revoke(&serial, at, None)
+            .map_err(|e| format!("--revoked {text}: {e}"))?;
+    }
+    let server = HttpServer::bind(
+        &args.listen,
+        revocation_handler(move |r| responder.respond(r), move || issuer.issue().ok()),
+    )
+    .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    println!(
+        "OCSP responder for {} listening on {} (CRL at {}crl)",
+        ca.subject(),
+        server.url(),
+        server.url()
+    );
     server
         .run_forever()
         .map_err(|e| format!("the server stopped: {e}"))

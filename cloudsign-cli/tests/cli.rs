@@ -3,6 +3,8 @@
 // Test helpers fail loudly: a panic is how a test reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../../cloudsign-core/tests/support/oracles.rs"]
+mod oracles;
 #[path = "support/run.rs"]
 mod run;
 
@@ -185,14 +187,23 @@ fn demo_signs_and_verifies() {
     assert!(text(&out).contains("PASSED"), "{}", text(&out));
 }
 
-/// `cloudsign serve tsa` as a child process, killed when dropped.
-struct TsaProcess(std::process::Child);
+/// A `cloudsign serve` child process, killed when dropped.
+struct ServeProcess(std::process::Child);
 
-impl Drop for TsaProcess {
+impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Waits (bounded) until something accepts connections on `listen`.
+fn wait_until_listening(listen: &str, what: &str) {
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(listen).is_ok()
+    });
+    assert!(up, "{what} did not start");
 }
 
 fn free_port() -> u16 {
@@ -227,14 +238,9 @@ fn serve_tsa_then_sign_b_t_timestamp_and_verify() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let _tsa = TsaProcess(child);
+    let _tsa = ServeProcess(child);
     let url = format!("http://{listen}/");
-    // Wait (bounded) until the server accepts connections.
-    let up = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        std::net::TcpStream::connect(&listen).is_ok()
-    });
-    assert!(up, "the timestamp authority did not start");
+    wait_until_listening(&listen, "the timestamp authority");
 
     let signed = d.join("bt.pdf");
     let p12 = d.join("signer-rsa.p12");
@@ -299,4 +305,142 @@ fn b_t_without_a_reachable_authority_fails_cleanly() {
     let out = cloudsign(&["timestamp", s(&input), "-o", s(&output), "--tsa", &url]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!output.exists());
+}
+
+/// `cloudsign serve ocsp` as a child process on `listen`, killed when dropped.
+fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> ServeProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_cloudsign"))
+        .args(["serve", "ocsp", "--ca", s(&d.join("intermediate.pem"))])
+        .args(["--ca-key", s(&d.join("intermediate-key.pem"))])
+        .args(["--responder", s(&d.join("ocsp.pem"))])
+        .args(["--responder-key", s(&d.join("ocsp-key.pem"))])
+        .args(["--listen", listen, "--revoked", revoked])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let process = ServeProcess(child);
+    wait_until_listening(listen, "the OCSP responder");
+    process
+}
+
+#[test]
+fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
+    use cloudsign_core::http::HttpRevocationSource;
+    use cloudsign_core::revocation::{
+        Crl, Evidence, RevocationSource, RevocationStatus, check_revocation, gather,
+    };
+    use cloudsign_core::time::UnixTime;
+    use cloudsign_core::x509::Certificate;
+
+    let listen = format!("127.0.0.1:{}", free_port());
+    let base = format!("http://{listen}/");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = cloudsign(&[
+        "testpki",
+        s(d),
+        "--ocsp-url",
+        &format!("{base}ocsp"),
+        "--crl-url",
+        &format!("{base}crl"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let cert = |name: &str| Certificate::from_pem(&std::fs::read(d.join(name)).unwrap()).unwrap();
+    let (ca, good, bad) = (
+        cert("intermediate.pem"),
+        cert("signer-ec.pem"),
+        cert("signer-rsa.pem"),
+    );
+    assert_eq!(good.ocsp_urls(), [format!("{base}ocsp")]);
+    assert_eq!(good.crl_urls(), [format!("{base}crl")]);
+    assert!(cert("ocsp.pem").ocsp_urls().is_empty());
+
+    let revoked_at = UnixTime::from_civil(2026, 1, 2, 3, 4, 5).unwrap();
+    let _server = serve_ocsp(
+        d,
+        &listen,
+        &format!("{}:2026-01-02T03:04:05Z", bad.serial_hex().to_uppercase()),
+    );
+
+    let source = HttpRevocationSource::new().nonce(true);
+    let now = UnixTime::now();
+    for (leaf, revoked) in [(&good, false), (&bad, true)] {
+        let gathered = gather(&source, leaf, &ca).unwrap();
+        assert_eq!(gathered.ocsp.len(), 1, "OCSP is preferred");
+        let evidence = Evidence {
+            ocsp: &gathered.ocsp,
+            ..Evidence::default()
+        };
+        let status = check_revocation(leaf, &ca, &evidence, now);
+        if revoked {
+            assert!(
+                matches!(status, RevocationStatus::Revoked { revoked_at: t, .. } if t == revoked_at),
+                "{status:?}"
+            );
+        } else {
+            assert!(
+                matches!(status, RevocationStatus::Good { .. }),
+                "{status:?}"
+            );
+        }
+        let crls = source.crls(leaf).unwrap();
+        let crl = Crl::parse(&crls[0]).unwrap();
+        crl.verify(&ca).unwrap();
+        assert_eq!(crl.lookup(leaf).is_some(), revoked);
+    }
+
+    if oracles::require_tool("openssl") {
+        let out = Command::new("openssl")
+            .args(["ocsp", "-url", &format!("{base}ocsp")])
+            .args(["-issuer", s(&d.join("intermediate.pem"))])
+            .args(["-cert", s(&d.join("signer-rsa.pem"))])
+            .args(["-CAfile", s(&d.join("root.pem"))])
+            .args(["-verify_other", s(&d.join("intermediate.pem"))])
+            .output()
+            .unwrap();
+        let said = text(&out);
+        assert!(out.status.success(), "{said}");
+        assert!(said.contains("Response verify OK"), "{said}");
+        assert!(said.contains("signer-rsa.pem: revoked"), "{said}");
+        assert!(
+            said.contains("Revocation Time: Jan  2 03:04:05 2026 GMT"),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn serve_ocsp_refuses_bad_arguments() {
+    let pki = test_pki();
+    let d = pki.path();
+    let (ca, ca_key) = (d.join("intermediate.pem"), d.join("intermediate-key.pem"));
+    let base = ["serve", "ocsp", "--listen", "127.0.0.1:0"];
+    for (extra, expected) in [
+        (vec!["--revoked", "zz"], "serial number"),
+        (vec!["--revoked", "0a:yesterday"], "bad time"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(["--ca", s(&ca), "--ca-key", s(&ca_key)]);
+        args.extend(extra);
+        let out = cloudsign(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(text(&out).contains(expected), "{}", text(&out));
+    }
+    // A leaf cannot answer for the CA's certificates.
+    let out = cloudsign(&[
+        "serve",
+        "ocsp",
+        "--listen",
+        "127.0.0.1:0",
+        "--ca",
+        s(&d.join("intermediate.pem")),
+        "--ca-key",
+        s(&d.join("intermediate-key.pem")),
+        "--responder",
+        s(&d.join("signer-ec.pem")),
+        "--responder-key",
+        s(&d.join("signer-ec-key.pem")),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not authorised"), "{}", text(&out));
 }

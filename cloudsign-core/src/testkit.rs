@@ -17,9 +17,8 @@ pub mod samples;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
-use der::asn1::{BitString, GeneralizedTime, OctetString, UtcTime};
+use der::asn1::{BitString, OctetString};
 use der::{Decode, Encode};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::{self, KeyUsages};
@@ -220,7 +219,9 @@ impl CertSpec {
             )?);
         }
         if self.ocsp_no_check {
-            out.push(extension(oid::OCSP_NOCHECK, false, &der::asn1::Null)?);
+            // id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+            let nocheck = der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+            out.push(extension(nocheck, false, &der::asn1::Null)?);
         }
         Ok(out)
     }
@@ -574,15 +575,8 @@ fn cert_err(e: impl std::fmt::Display) -> CertificateError {
     CertificateError::Malformed(format!("building test certificate: {e}"))
 }
 
-/// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
 fn x509_time(t: UnixTime) -> Result<Time, CertificateError> {
-    const Y2050: u64 = 2_524_608_000;
-    let d = Duration::from_secs(t.as_secs());
-    Ok(if t.as_secs() < Y2050 {
-        Time::UtcTime(UtcTime::from_unix_duration(d).map_err(cert_err)?)
-    } else {
-        Time::GeneralTime(GeneralizedTime::from_unix_duration(d).map_err(cert_err)?)
-    })
+    crate::x509::x509_time(t).map_err(cert_err)
 }
 
 fn extension(

@@ -465,6 +465,19 @@ fn parse_extensions(cert: &x509_cert::Certificate) -> Result<Extensions, Certifi
     Ok(out)
 }
 
+/// A certificate or CRL time (RFC 5280 §4.1.2.5, §5.1.2.4): UTCTime through 2049,
+/// GeneralizedTime from 2050.
+pub(crate) fn x509_time(t: UnixTime) -> std::result::Result<x509_cert::time::Time, der::Error> {
+    use x509_cert::time::Time;
+    const Y2050: u64 = 2_524_608_000;
+    let d = std::time::Duration::from_secs(t.as_secs());
+    Ok(if t.as_secs() < Y2050 {
+        Time::UtcTime(der::asn1::UtcTime::from_unix_duration(d)?)
+    } else {
+        Time::GeneralTime(der::asn1::GeneralizedTime::from_unix_duration(d)?)
+    })
+}
+
 /// The text of a uniformResourceIdentifier name; other name forms are not locations we fetch.
 fn uri_of(name: &x509_cert::ext::pkix::name::GeneralName) -> Option<String> {
     match name {

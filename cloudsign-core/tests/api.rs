@@ -16,6 +16,8 @@ mod fuzz_replay;
 mod interop;
 #[path = "api/ltv.rs"]
 mod ltv;
+#[path = "api/revocation.rs"]
+mod revocation;
 #[path = "api/signing.rs"]
 mod signing;
 #[path = "api/store.rs"]

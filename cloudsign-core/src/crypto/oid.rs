@@ -92,8 +92,6 @@ pub(crate) const AD_CA_ISSUERS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.2");
 pub(crate) const OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 /// id-pkix-ocsp-nonce (RFC 6960 §4.4.1).
 pub(crate) const OCSP_NONCE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.2");
-/// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
-pub(crate) const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
 /// id-kp-OCSPSigning (RFC 6960 §4.2.2.2).
 pub(crate) const ID_KP_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
 /// id-ce-extKeyUsage.

@@ -1,9 +1,8 @@
 //! Certificate revocation lists (RFC 5280 §5): parse and verify one, and issue them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use der::asn1::{GeneralizedTime, OctetString, UtcTime};
+use der::asn1::OctetString;
 use der::{Decode, Encode};
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::Extension;
@@ -267,15 +266,8 @@ fn check_extensions(tbs: &TbsCertList) -> Result<(), RevocationError> {
     Ok(())
 }
 
-/// RFC 5280 §5.1.2.4: UTCTime through 2049, GeneralizedTime from 2050.
-pub(crate) fn x509_time(t: UnixTime) -> Result<Time, RevocationError> {
-    const Y2050: u64 = 2_524_608_000;
-    let d = Duration::from_secs(t.as_secs());
-    Ok(if t.as_secs() < Y2050 {
-        Time::UtcTime(UtcTime::from_unix_duration(d).map_err(encoding)?)
-    } else {
-        Time::GeneralTime(GeneralizedTime::from_unix_duration(d).map_err(encoding)?)
-    })
+fn x509_time(t: UnixTime) -> Result<Time, RevocationError> {
+    crate::x509::x509_time(t).map_err(encoding)
 }
 
 /// A sans-I/O CRL issuer: a CA's key and the list of certificates it has revoked.

@@ -8,7 +8,7 @@ use cloudsign_core::{PdfSigner, Validator};
 
 use crate::common::{corpus, pki};
 
-fn fuzz_dir() -> PathBuf {
+pub(crate) fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
 }
 
@@ -179,5 +179,27 @@ fn write_blob_reader_seeds() {
         let seed = cloudsign_core::store::fuzzing::blob_reader_seed(&plaintext);
         assert!(seed.len() > 16);
         std::fs::write(dir.join(format!("len-{len:03}.bin")), seed).unwrap();
+    }
+}
+
+#[test]
+fn ocsp_response_corpus_replays_without_panics() {
+    let seeds = seeds("ocsp_response");
+    assert!(seeds.len() >= 4, "ocsp_response corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::revocation::fuzzing::fuzz_ocsp_response(&v);
+        }
+    }
+}
+
+#[test]
+fn crl_corpus_replays_without_panics() {
+    let seeds = seeds("crl");
+    assert!(seeds.len() >= 3, "crl corpus too small");
+    for seed in &seeds {
+        for v in variants(seed) {
+            cloudsign_core::revocation::fuzzing::fuzz_crl(&v);
+        }
     }
 }
