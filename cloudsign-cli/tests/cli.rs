@@ -323,6 +323,22 @@ fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> ServeProcess {
     process
 }
 
+/// `cloudsign testpki` whose leaves name the OCSP responder `{base}ocsp` and the CRL
+/// `{base}crl`.
+fn testpki_with_urls(base: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cloudsign(&[
+        "testpki",
+        s(dir.path()),
+        "--ocsp-url",
+        &format!("{base}ocsp"),
+        "--crl-url",
+        &format!("{base}crl"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
 #[test]
 fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
     use cloudsign_core::http::HttpRevocationSource;
@@ -334,17 +350,8 @@ fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
 
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("http://{listen}/");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testpki_with_urls(&base);
     let d = dir.path();
-    let out = cloudsign(&[
-        "testpki",
-        s(d),
-        "--ocsp-url",
-        &format!("{base}ocsp"),
-        "--crl-url",
-        &format!("{base}crl"),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
     let cert = |name: &str| Certificate::from_pem(&std::fs::read(d.join(name)).unwrap()).unwrap();
     let (ca, good, bad) = (
         cert("intermediate.pem"),
@@ -478,17 +485,8 @@ fn sign_b_lta_verify_offline_and_extend_twice() {
     let tsa_listen = format!("127.0.0.1:{}", free_port());
     let base = format!("http://{ocsp_listen}/");
     let tsa = format!("http://{tsa_listen}/");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testpki_with_urls(&base);
     let d = dir.path();
-    let out = cloudsign(&[
-        "testpki",
-        s(d),
-        "--ocsp-url",
-        &format!("{base}ocsp"),
-        "--crl-url",
-        &format!("{base}crl"),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
     let ocsp = serve_ocsp(d, &ocsp_listen, "01:2026-01-01T00:00:00Z");
     let _tsa = serve_tsa(d, &tsa_listen);
     let p12 = d.join("signer-ec.p12");

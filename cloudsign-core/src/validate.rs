@@ -22,7 +22,7 @@ pub use report::{
 use crate::error::Result;
 use crate::limits::{LimitExceeded, Limits};
 use crate::pdf::{Document, Object, Source, dss, form};
-use crate::revocation::RevocationSource;
+use crate::revocation::{RevocationSource, RevocationStatus};
 use crate::time::{TimeProvider, UnixTime};
 use crate::x509::{Certificate, TrustStore};
 
@@ -203,8 +203,8 @@ fn revisions_with_dss<S: Source>(doc: &Document<S>) -> Result<Vec<bool>> {
     Ok(out)
 }
 
-/// Raises B-T signatures to B-LT when a later revision added a DSS and every revocation
-/// status of their paths rests on it, and to B-LTA when a valid document timestamp covers
+/// Raises B-T signatures to B-LT when a later revision added a DSS and the revocation
+/// statuses of their paths (there must be some) all rest on it, and to B-LTA when a valid document timestamp covers
 /// such a revision.
 fn long_term_levels(signatures: &mut [SignatureReport], with_dss: &[bool]) {
     let archive_revisions: Vec<usize> = signatures
@@ -220,13 +220,13 @@ fn long_term_levels(signatures: &mut [SignatureReport], with_dss: &[bool]) {
             continue;
         }
         let dss_after = |r: &usize| *r > revision && with_dss.get(*r).copied().unwrap_or(false);
-        let checks = sig.revocation_checks().all(|c| {
-            c.origin == "DSS"
-                && !matches!(
-                    c.status,
-                    crate::revocation::RevocationStatus::Unknown { .. }
-                )
-        });
+        // A level is a claim about evidence: a path with no revocation status to show
+        // (no certificate names a source) stays B-T.
+        let checks: Vec<_> = sig.revocation_checks().collect();
+        let checks = !checks.is_empty()
+            && checks.iter().all(|c| {
+                c.origin == "DSS" && !matches!(c.status, RevocationStatus::Unknown { .. })
+            });
         if !checks || !(revision + 1..with_dss.len()).any(|r| dss_after(&r)) {
             continue;
         }

@@ -7,7 +7,7 @@ use super::report::{
     RevocationCheck, SignatureKind, SignatureReport, SubIndication, time_text,
 };
 use super::revocation::{PathRevocation, Store, check_path};
-use super::timestamp::check_token;
+use super::timestamp::{CheckedToken, check_token};
 use crate::cms::{self, SignedDataView};
 use crate::crypto::{CryptoError, DigestAlgorithm, Hasher};
 use crate::error::Result;
@@ -257,14 +257,7 @@ impl<S: Source> Context<'_, S> {
         verdict: &mut Verdict,
     ) -> Result<()> {
         let imprint = |alg: DigestAlgorithm| self.covered_digest(alg, byte_range);
-        let checked = check_token(
-            contents,
-            &imprint,
-            &self.store.certificates,
-            self.tsa_trust,
-            self.at,
-            self.limits,
-        )?;
+        let checked = self.check_token(contents, &imprint)?;
         if let Some(t) = checked.proven_time {
             report.evidence.push(format!(
                 "document timestamp proves the covered revision existed at {}",
@@ -392,14 +385,7 @@ impl<S: Source> Context<'_, S> {
                 continue;
             }
             let imprint = |alg: DigestAlgorithm| Ok(alg.digest(cms.signature()));
-            let mut checked = check_token(
-                &token,
-                &imprint,
-                &self.store.certificates,
-                self.tsa_trust,
-                self.at,
-                self.limits,
-            )?;
+            let mut checked = self.check_token(&token, &imprint)?;
             if let Some(t) = checked.proven_time {
                 let revocation = self.revocation_of(&checked.path, t, report, verdict);
                 checked.report.revocation = revocation.checks;
@@ -471,6 +457,23 @@ impl<S: Source> Context<'_, S> {
 }
 
 impl<S: Source> Context<'_, S> {
+    /// A timestamp token checked against the TSA trust store, with the DSS certificates as
+    /// path candidates.
+    fn check_token(
+        &self,
+        der: &[u8],
+        imprint_of: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>>,
+    ) -> Result<CheckedToken> {
+        check_token(
+            der,
+            imprint_of,
+            &self.store.certificates,
+            self.tsa_trust,
+            self.at,
+            self.limits,
+        )
+    }
+
     /// Revocation of `path` at `time`, recorded in `report` and `verdict`.
     fn revocation_of(
         &self,

@@ -524,3 +524,52 @@ fn revocable_spec(env: &Env, name: &str, not_after: UnixTime) -> CertSpec {
         .ocsp_url(&format!("{base}ocsp"))
         .crl_url(&format!("{base}ca.crl"))
 }
+
+#[test]
+fn pyhanko_b_lt_and_b_lta_pass_our_validator_offline() {
+    if !oracles::require_tool("pyhanko") {
+        return;
+    }
+    let mut env = Env::new();
+    let d = env.dir.path();
+    let input = d.join("pyhanko-in.pdf");
+    std::fs::write(&input, samples::contract_pdf()).unwrap();
+    let tsa_url = env.tsa_server.url();
+    let mut made = Vec::new();
+    for (name, lta) in [("pyhanko-b-lt.pdf", false), ("pyhanko-b-lta.pdf", true)] {
+        let output = d.join(name);
+        let mut cmd = std::process::Command::new("pyhanko");
+        cmd.args(["sign", "addsig", "--use-pades", "--with-validation-info"])
+            .args(["--timestamp-url", &tsa_url, "--field", "Sig1"]);
+        if lta {
+            cmd.arg("--use-pades-lta");
+        }
+        let out = cmd
+            .arg("--trust")
+            .arg(env.root_pem())
+            .arg("--trust-replace")
+            .args(["pemder", "--no-pass", "--key"])
+            .arg(d.join("signer-ec-key.pem"))
+            .arg("--cert")
+            .arg(d.join("signer-ec.pem"))
+            .arg("--chain")
+            .arg(d.join("intermediate.pem"))
+            .arg(&input)
+            .arg(&output)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pyhanko addsig {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        made.push((name, lta, std::fs::read(&output).unwrap()));
+    }
+    // Judged from the files alone.
+    env.stop_revocation();
+    for (name, lta, pdf) in made {
+        let report = env.validator().validate_pdf(&pdf).unwrap();
+        assert_all_passed(&report, name);
+        assert_level(&report, if lta { "B-LTA" } else { "B-LT" });
+    }
+}
