@@ -513,6 +513,19 @@ fn sign_b_lta_verify_offline_and_extend_twice() {
         let out = cloudsign(&["ltv", "extend", s(from), "-o", s(to), "--tsa", &tsa]);
         assert!(out.status.success(), "{}", text(&out));
     }
+    // `ltv add` turns the B-T file into B-LTA.
+    let added = d.join("added.pdf");
+    let out = cloudsign(&[
+        "ltv",
+        "add",
+        s(&bt),
+        "-o",
+        s(&added),
+        "--tsa",
+        &tsa,
+        "--vri",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
     // `ltv extend` needs a document timestamp to renew: a typed failure, no output.
     let none = d.join("none.pdf");
     let out = cloudsign(&["ltv", "extend", s(&bt), "-o", s(&none), "--tsa", &tsa]);
@@ -528,7 +541,7 @@ fn sign_b_lta_verify_offline_and_extend_twice() {
         }
         cloudsign(&args)
     };
-    for pdf in [&lta, &once, &twice] {
+    for pdf in [&lta, &once, &twice, &added] {
         let out = verify(pdf, true);
         assert!(out.status.success(), "{}", text(&out));
         assert_eq!(level_of(&out.stdout), "B-LTA");
