@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the external validators ("oracles") the integration tests run: qpdf, poppler's
-# pdfsig, NSS certutil, the openssl CLI and pyHanko. Missing validators FAIL tests when
+# pdfsig, NSS certutil, the openssl CLI and pyHanko; and gcc and valgrind, which build and
+# check the C API's test programs. Missing validators FAIL tests when
 # CI=true, so CI must run this first. Idempotent and non-interactive; run as root on
 # Debian 12 (needs only the Debian mirror and PyPI). Skips what is already present.
 #
@@ -13,7 +14,7 @@ PYHANKO_VERSION=0.38.0      # versions the fixtures and oracle parsing were made
 PYHANKO_CLI_VERSION=0.6.0
 REPORTLAB_VERSION=5.1.0
 
-debs=(qpdf poppler-utils libnss3-tools openssl python3 python3-pip)
+debs=(qpdf poppler-utils libnss3-tools openssl python3 python3-pip gcc libc6-dev valgrind)
 pips=("pyhanko==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION")
 if [[ "${1:-}" == "--corpus" ]]; then
   debs+=(ghostscript)
@@ -48,7 +49,7 @@ if ((${#need_pip[@]})); then
 fi
 
 # Fail here, not in the tests, if anything is still missing.
-for tool in qpdf pdfsig certutil openssl pyhanko; do
+for tool in qpdf pdfsig certutil openssl pyhanko gcc valgrind; do
   command -v "$tool" >/dev/null || { echo "install-tools: $tool not on PATH" >&2; exit 1; }
 done
 python3 -c "import pyhanko.sign" || { echo "install-tools: pyhanko not importable" >&2; exit 1; }

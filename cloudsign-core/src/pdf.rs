@@ -21,4 +21,4 @@ pub use error::{PdfError, PdfErrorKind};
 pub use object::{Dict, Name, ObjRef, Object, PdfString, Real, Span, Stream, StringFormat};
 pub use source::Source;
 pub use writer::{IncrementalWriter, Placeholder, WrittenUpdate, XrefStyle, patch_placeholder};
-pub use xref::{XrefEntry, XrefKind};
+pub use xref::{XrefEntry, XrefKind, XrefMap};

@@ -13,7 +13,7 @@ use super::lexer::{Lexer, Token};
 use super::object::{Dict, ObjRef, Object, Span, Stream, is_whitespace};
 use super::parser::{Indirect, parse_indirect, parse_object};
 use super::source::{Source, read_range, read_stream_body, with_window};
-use super::xref::{Section, XrefEntry, XrefKind, parse_section};
+use super::xref::{Section, XrefEntry, XrefKind, XrefMap, parse_section};
 use crate::error::{Error, Result};
 use crate::limits::{LimitExceeded, Limits};
 
@@ -43,7 +43,7 @@ pub struct Revision {
     /// The trailer (for an xref stream, the stream dictionary).
     pub trailer: Dict,
     /// The entries this revision's section(s) list.
-    pub entries: BTreeMap<u32, XrefEntry>,
+    pub entries: XrefMap,
 }
 
 #[derive(Debug)]
@@ -65,7 +65,7 @@ pub struct Document<S: Source> {
     header_offset: u64,
     trailing_garbage: Option<Span>,
     revisions: Vec<Revision>,
-    latest: BTreeMap<u32, XrefEntry>,
+    latest: XrefMap,
     object_streams: Mutex<Vec<Arc<ObjectStream>>>,
 }
 
@@ -108,14 +108,9 @@ impl<S: Source> Document<S> {
         let (version, header_offset) = read_header(&source, len)?;
         let (startxref, newest_end, trailing_garbage) = read_tail(&source, len)?;
         let revisions = read_revisions(&source, len, startxref, newest_end, limits)?;
-        // Cloning the oldest map is linear; only later revisions are merged entry by entry.
-        let mut latest = revisions
-            .first()
-            .map(|r| r.entries.clone())
-            .unwrap_or_default();
-        for rev in revisions.iter().skip(1) {
-            latest.extend(rev.entries.iter().map(|(&k, &v)| (k, v)));
-        }
+        let mut newest_first = revisions.iter().rev().map(|r| &r.entries);
+        let newest = newest_first.next().cloned().unwrap_or_default();
+        let latest = newest_first.fold(newest, |view, older| view.merged(older, |_| false));
         let doc = Self {
             source,
             len,
@@ -209,18 +204,18 @@ impl<S: Source> Document<S> {
             .integer(b"Size")
             .and_then(|s| u32::try_from(s.saturating_sub(1)).ok())
             .unwrap_or(0);
-        let from_entries = self.latest.keys().next_back().copied().unwrap_or(0);
+        let from_entries = self.latest.last_number().unwrap_or(0);
         from_size.max(from_entries)
     }
 
     /// The newest cross-reference entry for object number `num`.
     pub fn entry(&self, num: u32) -> Option<XrefEntry> {
-        self.latest.get(&num).copied()
+        self.latest.get(num)
     }
 
     /// Every object number with its newest entry, in ascending order.
     pub fn entries(&self) -> impl Iterator<Item = (u32, XrefEntry)> + '_ {
-        self.latest.iter().map(|(&k, &v)| (k, v))
+        self.latest.iter()
     }
 
     fn entry_in(&self, num: u32, revision: Option<usize>) -> Option<XrefEntry> {
@@ -231,7 +226,7 @@ impl<S: Source> Document<S> {
                 .get(..=rev)?
                 .iter()
                 .rev()
-                .find_map(|r| r.entries.get(&num).copied()),
+                .find_map(|r| r.entries.get(num)),
         }
     }
 
@@ -283,8 +278,8 @@ impl<S: Source> Document<S> {
         };
         rev.entries
             .iter()
-            .filter(|&(&num, _)| num != 0)
-            .filter_map(|(&num, &entry)| {
+            .filter(|&(num, _)| num != 0)
+            .filter_map(|(num, entry)| {
                 let before = revision
                     .checked_sub(1)
                     .and_then(|prev| self.entry_in(num, Some(prev)));
@@ -772,13 +767,10 @@ fn read_revisions<S: Source>(
         let Some(head) = sections.next() else {
             continue;
         };
-        let mut entries = head.entries;
-        for s in sections {
-            for (num, entry) in s.entries {
-                entries.entry(num).or_insert(entry);
-            }
-        }
-        let beyond = entries.values().find_map(|e| match *e {
+        let entries = sections.fold(head.entries, |entries, s| {
+            entries.merged(&s.entries, |_| false)
+        });
+        let beyond = entries.iter().find_map(|(_, e)| match e {
             XrefEntry::InUse { offset, .. } if offset >= end => Some(offset),
             _ => None,
         });

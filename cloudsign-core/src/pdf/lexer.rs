@@ -145,6 +145,41 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// After an object number, consumes ` generation R` when it stands there in its plainest
+    /// form (white space, at most five digits, white space, `R`, then a delimiter or white
+    /// space) and returns the generation. Anything else (comments, signs, the end of the
+    /// window) returns `None` without moving, for the general tokenizer to decide: this only
+    /// spares page trees with thousands of `n 0 R` entries the full token machinery.
+    pub(crate) fn plain_reference_tail(&mut self) -> Option<u16> {
+        let rest = self.rest();
+        let gen_start = rest
+            .iter()
+            .position(|&b| !is_whitespace(b))
+            .filter(|&n| n > 0)?;
+        let after_gen = rest.get(gen_start..)?;
+        let digits = after_gen.iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=5).contains(&digits) {
+            return None;
+        }
+        let generation = after_gen
+            .get(..digits)?
+            .iter()
+            .try_fold(0u32, |acc, &b| Some(acc * 10 + u32::from(b - b'0')))
+            .and_then(|g| u16::try_from(g).ok())?;
+        let after_digits = after_gen.get(digits..)?;
+        let r_at = after_digits
+            .iter()
+            .position(|&b| !is_whitespace(b))
+            .filter(|&n| n > 0)?;
+        match after_digits.get(r_at..r_at + 2)? {
+            [b'R', next] if is_whitespace(*next) || is_delimiter(*next) => {
+                self.pos += gen_start + digits + r_at + 1;
+                Some(generation)
+            }
+            _ => None,
+        }
+    }
+
     /// The next token, or `None` at the end of the (complete) input.
     pub(crate) fn next_token(&mut self) -> LexResult<Option<Token<'a>>> {
         self.skip_ws();
@@ -212,12 +247,9 @@ impl<'a> Lexer<'a> {
         }
         let text = &self.data[start..self.pos];
         match classify_number(text) {
-            NumberKind::Integer => {
-                let s = std::str::from_utf8(text).map_err(|_| self.syntax("bad number"))?;
-                s.parse::<i64>()
-                    .map(Token::Integer)
-                    .map_err(|_| self.syntax("integer out of range"))
-            }
+            NumberKind::Integer => parse_integer(text)
+                .map(Token::Integer)
+                .ok_or_else(|| self.syntax("integer out of range")),
             NumberKind::Real => {
                 let s = std::str::from_utf8(text).map_err(|_| self.syntax("bad number"))?;
                 Ok(Token::Real(s))
@@ -393,6 +425,26 @@ enum NumberKind {
 /// PDF numbers: `[+-]?digits` or `[+-]?digits?.digits?` with at least one digit. Anything
 /// that starts like a number but is not one is malformed rather than a keyword, so that
 /// `1.2.3` or `--4` are rejected instead of silently read differently from other readers.
+/// The value of an optional sign and ASCII digits (as [`classify_number`] found them), or
+/// `None` when it does not fit an `i64`.
+fn parse_integer(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    // Accumulating downwards reaches i64::MIN, whose magnitude i64::MAX cannot hold.
+    let magnitude = digits.iter().try_fold(0i64, |acc, &b| {
+        acc.checked_mul(10)?
+            .checked_sub(i64::from(b.wrapping_sub(b'0')))
+    })?;
+    if negative {
+        Some(magnitude)
+    } else {
+        magnitude.checked_neg()
+    }
+}
+
 fn classify_number(text: &[u8]) -> NumberKind {
     let Some(&first) = text.first() else {
         return NumberKind::NotNumber;
@@ -545,6 +597,50 @@ mod tests {
             Lexer::new(b"12", 0, true).next_token().unwrap(),
             Some(Token::Integer(12))
         );
+    }
+
+    #[test]
+    fn integers_at_the_limits() {
+        assert_eq!(parse_integer(b"0"), Some(0));
+        assert_eq!(parse_integer(b"+17"), Some(17));
+        assert_eq!(parse_integer(b"-0042"), Some(-42));
+        assert_eq!(parse_integer(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_integer(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_integer(b"9223372036854775808"), None);
+        assert_eq!(parse_integer(b"-9223372036854775809"), None);
+        assert_eq!(parse_integer(b"99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn plain_reference_tails() {
+        let tail = |src: &[u8], complete| {
+            let mut lx = Lexer::new(src, 0, complete);
+            let generation = lx.plain_reference_tail();
+            (generation, lx.pos())
+        };
+        assert_eq!(tail(b" 0 R ", true), (Some(0), 4));
+        assert_eq!(tail(b"\n12\r\nR]", true), (Some(12), 6));
+        assert_eq!(tail(b" 65535 R/", true), (Some(65535), 8));
+        // Left to the general tokenizer: not a plain reference, or not decidable here.
+        for src in [
+            &b" 65536 R "[..],
+            b" 123456 R ",
+            b" 0 R",
+            b" 0 Rx",
+            b" 0 obj",
+            b"0 R ",
+            b" 0R ",
+            b" +0 R ",
+            b" 0 %c\nR ",
+            b" ",
+        ] {
+            assert_eq!(
+                tail(src, false),
+                (None, 0),
+                "{:?}",
+                String::from_utf8_lossy(src)
+            );
+        }
     }
 
     #[test]

@@ -87,6 +87,11 @@ pub(crate) fn parse_object(lx: &mut Lexer<'_>, max_depth: usize) -> Result<Objec
 
 /// After an integer, looks ahead for `g R`; restores the cursor if it is not a reference.
 fn integer_or_reference(lx: &mut Lexer<'_>, num: i64) -> Result<Object> {
+    if let Ok(num) = u32::try_from(num) {
+        if let Some(generation) = lx.plain_reference_tail() {
+            return Ok(Object::Reference(ObjRef::new(num, generation)));
+        }
+    }
     let save = lx.pos();
     if let (Ok(num), Some(Token::Integer(g))) = (u32::try_from(num), lx.next_token()?) {
         if let Ok(generation) = u16::try_from(g) {

@@ -67,8 +67,8 @@ pub enum RevocationStatus {
 
 /// The revocation status of `cert` (issued by `issuer`) at `at`, from `evidence` alone.
 ///
-/// OCSP responses must verify as [`OcspResponse::verify`] describes; CRLs must be issued and
-/// signed by `issuer` ([`Crl::verify`]). A verified revocation wins over any good status,
+/// `issuer` must have signed `cert`. OCSP responses must verify as [`OcspResponse::verify`]
+/// describes; CRLs must be issued and signed by `issuer` ([`Crl::verify`]). A verified revocation wins over any good status,
 /// whatever its time; a good status needs evidence current at `at` within
 /// [`DEFAULT_SKEW_SECS`]. Nothing usable gives [`RevocationStatus::Unknown`] with the reasons.
 ///
@@ -102,6 +102,13 @@ pub fn check_revocation_with_skew(
     at: UnixTime,
     skew_secs: u64,
 ) -> RevocationStatus {
+    // Evidence about `issuer`'s certificates says nothing about a certificate it did not
+    // issue, however well it verifies.
+    if !cert.could_be_issued_by(issuer) || cert.verify_issued_by(issuer).is_err() {
+        return RevocationStatus::Unknown {
+            reason: format!("{} did not issue {}", issuer.subject(), cert.subject()),
+        };
+    }
     let mut notes = Vec::new();
     let mut good = None;
     let check = OcspCheck::new(at)

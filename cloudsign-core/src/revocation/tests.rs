@@ -105,6 +105,9 @@ fn unknown_for_another_issuer() {
 fn malformed_requests_get_a_status_only_answer() {
     for bad in [&b""[..], b"\x30\x00", b"\x30\x03\x30\x01\x00", b"garbage"] {
         let answer = delegated().respond(bad);
+        let err = OcspResponse::parse(&answer).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Revocation);
+        assert_eq!(err.kind().code(), 1400);
         assert!(matches!(
             revocation_error(OcspResponse::parse(&answer).unwrap_err()),
             RevocationError::ResponderStatus(s) if s == "malformedRequest"
@@ -408,6 +411,23 @@ fn check_revocation_weighs_the_evidence() {
     );
     assert!(
         matches!(status, RevocationStatus::Unknown { .. }),
+        "{status:?}"
+    );
+    // A clean CRL and a good answer from the intermediate say nothing about a certificate
+    // the intermediate did not issue, even one with the same issuer name.
+    let other = TestPki::generate().unwrap();
+    let status = check_revocation(
+        &other.signer_ec.certificate,
+        ca(),
+        &Evidence {
+            ocsp: std::slice::from_ref(&good_ocsp),
+            crls: std::slice::from_ref(&clean_crl),
+            certificates: &[],
+        },
+        now,
+    );
+    assert!(
+        matches!(status, RevocationStatus::Unknown { ref reason } if reason.contains("did not issue")),
         "{status:?}"
     );
     let json = serde_json::to_string(&check_revocation(

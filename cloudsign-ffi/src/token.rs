@@ -1,0 +1,125 @@
+//! Unique-URL tokens: issue, verify and redeem against a memory or SQLite store.
+
+use std::ffi::c_char;
+
+use cloudsign_core::time::UnixTime;
+use cloudsign_core::token::{
+    self, MemoryTokenStore, SqliteTokenStore, TokenClaims, TokenIssuer, TokenRecord, TokenStore,
+};
+
+use crate::cs_bytes;
+use crate::error::{Failure, boundary, cs_error, cs_status, guard};
+use crate::ffi;
+
+/// Where token records (hashes, never secrets) are kept. Made by `cs_token_store_new_memory`
+/// or `cs_token_store_new_sqlite`, freed by `cs_token_store_free`.
+#[derive(Debug)]
+pub struct cs_token_store {
+    inner: Box<dyn TokenStore>,
+}
+
+/// A store in memory.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_store_new_memory(
+    out: *mut *mut cs_token_store,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let out = ffi::Out::new(out, "out")?;
+        out.set(cs_token_store {
+            inner: Box::new(MemoryTokenStore::new()),
+        });
+        Ok(())
+    })
+}
+
+/// A store in the SQLite database file at `path` (created if missing).
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_store_new_sqlite(
+    path: *const c_char,
+    out: *mut *mut cs_token_store,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let out = ffi::Out::new(out, "out")?;
+        let store = SqliteTokenStore::open(ffi::text(path, "path")?)?;
+        out.set(cs_token_store {
+            inner: Box::new(store),
+        });
+        Ok(())
+    })
+}
+
+/// Issues a token for `resource`, valid for `ttl_seconds` and `max_uses` redemptions (at
+/// least 1). `*token` receives the secret for the URL (text); only its hash is stored.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_issue(
+    store: *const cs_token_store,
+    resource: *const c_char,
+    ttl_seconds: u64,
+    max_uses: u32,
+    token: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let token_out = ffi::Out::new(token, "token")?;
+        let store = ffi::handle(store, "store")?;
+        let resource = ffi::text(resource, "resource")?;
+        if ttl_seconds == 0 || max_uses == 0 {
+            return Err(Failure::invalid(
+                "ttl_seconds and max_uses must be positive",
+            ));
+        }
+        let claims = TokenClaims::new(resource, UnixTime::now().plus_secs(ttl_seconds))
+            .with_max_uses(max_uses);
+        let (secret, record) = TokenIssuer::new().issue(claims).into_parts();
+        store.inner.insert(&record)?;
+        token_out.set(cs_bytes::secret(secret.expose().as_bytes().to_vec()));
+        Ok(())
+    })
+}
+
+fn check(
+    store: *const cs_token_store,
+    token: *const c_char,
+    resource: *mut *mut cs_bytes,
+    act: fn(&dyn TokenStore, &str, UnixTime) -> Result<TokenRecord, token::TokenError>,
+) -> Result<(), Failure> {
+    let store = ffi::handle(store, "store")?;
+    let presented = ffi::text(token, "token")?;
+    let record = act(store.inner.as_ref(), presented, UnixTime::now())?;
+    if !resource.is_null() {
+        ffi::Out::new(resource, "resource")?.set(cs_bytes::text(record.claims().resource.clone()));
+    }
+    Ok(())
+}
+
+/// Checks a presented token without using it up: `CS_OK` if it could be redeemed now, else
+/// `CS_ERR_TOKEN` (unknown, expired, revoked, used up or malformed). When `resource` is not
+/// NULL it receives the resource the token opens.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_verify(
+    store: *const cs_token_store,
+    token: *const c_char,
+    resource: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || check(store, token, resource, token::verify))
+}
+
+/// Redeems a presented token: as `cs_token_verify`, and counts one use atomically.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_redeem(
+    store: *const cs_token_store,
+    token: *const c_char,
+    resource: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || check(store, token, resource, token::redeem))
+}
+
+/// Frees a token store; NULL is ignored.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_store_free(store: *mut cs_token_store) {
+    guard((), || ffi::free_handle(store));
+}
