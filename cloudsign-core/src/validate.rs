@@ -173,7 +173,7 @@ impl Validator {
             .iter()
             .map(|(name, sig_ref)| context.check(name, *sig_ref))
             .collect::<Result<Vec<_>>>()?;
-        let with_dss = revisions_with_dss(&doc)?;
+        let with_dss = revisions_with_dss(&doc);
         long_term_levels(&mut signatures, &with_dss);
         let warnings = certification_warnings(&signatures);
         Ok(ValidationReport {
@@ -187,20 +187,22 @@ impl Validator {
     }
 }
 
-/// For each revision, whether its catalog has a `/DSS`.
-fn revisions_with_dss<S: Source>(doc: &Document<S>) -> Result<Vec<bool>> {
-    let mut out = Vec::new();
-    for (i, revision) in doc.revisions().iter().enumerate() {
-        let has = match revision.trailer.reference(b"Root") {
-            Some(root) => matches!(
-                doc.get_in_revision(root, i)?,
-                Some(Object::Dict(catalog)) if catalog.get(b"DSS").is_some()
-            ),
-            None => false,
-        };
-        out.push(has);
-    }
-    Ok(out)
+/// For each revision, whether its catalog has a `/DSS`. A revision whose catalog cannot be
+/// read (the partial first section of a linearized file, say) counts as having none: this
+/// only decides which level can be claimed.
+fn revisions_with_dss<S: Source>(doc: &Document<S>) -> Vec<bool> {
+    doc.revisions()
+        .iter()
+        .enumerate()
+        .map(|(i, revision)| {
+            revision.trailer.reference(b"Root").is_some_and(|root| {
+                matches!(
+                    doc.get_in_revision(root, i),
+                    Ok(Some(Object::Dict(catalog))) if catalog.get(b"DSS").is_some()
+                )
+            })
+        })
+        .collect()
 }
 
 /// Raises B-T signatures to B-LT when a later revision added a DSS and the revocation
