@@ -2,12 +2,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use cloudsign_core::http::HttpTimeStamper;
 use cloudsign_core::pades::{
-    DocMdpPermissions, DocumentTimestamper, PdfSigner, SignatureOptions, SignatureProfile,
+    DocMdpPermissions, DocumentTimestamper, LtvUpdater, PdfSigner, SignatureOptions,
+    SignatureProfile,
 };
+use cloudsign_core::revocation::HttpRevocationSource;
 use cloudsign_core::revocation::{CrlIssuer, OcspResponder};
 use cloudsign_core::serve::{HttpServer, revocation_handler, timestamp_handler};
 use cloudsign_core::signer::LocalSigner;
@@ -65,6 +68,11 @@ enum Command {
         #[arg(long = "tsa", required = true)]
         tsa: Vec<String>,
     },
+    /// Long-term validation: add validation data, renew archive timestamps.
+    Ltv {
+        #[command(subcommand)]
+        command: LtvCommand,
+    },
     /// Verify every signature of a PDF. Exit 0: all pass; 1: any fails or is indeterminate;
     /// 2: the input cannot be judged.
     Verify {
@@ -79,6 +87,9 @@ enum Command {
         /// Print the report as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Never fetch revocation data: judge with what the document holds.
+        #[arg(long)]
+        offline: bool,
     },
     /// Serve a timestamp authority, or an OCSP responder with a CRL, over HTTP.
     Serve {
@@ -102,6 +113,30 @@ enum Command {
         #[command(subcommand)]
         command: blob::BlobCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum LtvCommand {
+    /// Add validation data (certificates, OCSP responses, CRLs) for every signature and
+    /// timestamp of a signed PDF to its DSS, then a document timestamp (B-LT becomes B-LTA).
+    Add(LtvArgs),
+    /// Renew an archive: validation data for the newest document timestamp, then a fresh one.
+    Extend(LtvArgs),
+}
+
+#[derive(clap::Args)]
+struct LtvArgs {
+    /// The signed PDF.
+    input: PathBuf,
+    /// Where to write the result.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    /// Timestamp authority URL; repeat to give fallbacks, tried in order.
+    #[arg(long = "tsa", required = true)]
+    tsa: Vec<String>,
+    /// Also write /VRI entries.
+    #[arg(long)]
+    vri: bool,
 }
 
 #[derive(Subcommand)]
@@ -180,9 +215,12 @@ struct SignArgs {
     #[arg(long)]
     chain: Option<PathBuf>,
     /// PAdES level.
-    #[arg(long, default_value = "b-b", value_parser = ["b-b", "b-t"])]
+    #[arg(long, default_value = "b-b", value_parser = ["b-b", "b-t", "b-lt", "b-lta"])]
     level: String,
-    /// Timestamp authority URL (needed for b-t); repeat to give fallbacks.
+    /// At b-lt and b-lta, also write a /VRI entry for the signature in the DSS.
+    #[arg(long)]
+    vri: bool,
+    /// Timestamp authority URL (needed from b-t up); repeat to give fallbacks.
     #[arg(long = "tsa")]
     tsa: Vec<String>,
     /// Field to sign (an existing empty signature field, or a new one).
@@ -224,9 +262,11 @@ fn main() -> ExitCode {
             trust,
             tsa_trust,
             json,
+            offline,
         } => {
-            return verify(&input, &trust, &tsa_trust, json);
+            return verify(&input, &trust, &tsa_trust, json, offline);
         }
+        Command::Ltv { command } => ltv(&command),
         Command::Serve {
             service:
                 Service::Tsa {
@@ -307,20 +347,52 @@ fn sign(args: &SignArgs) -> Result<(), String> {
     if let Some(p) = args.certify.and_then(DocMdpPermissions::from_level) {
         options = options.certify(p);
     }
-    let stamper = match (args.level.as_str(), args.tsa.is_empty()) {
-        ("b-t", true) => return Err("--level b-t needs --tsa URL".to_owned()),
-        ("b-t", false) => Some(http_timestamper(&args.tsa)?),
-        _ => None,
+    if args.level != "b-b" && args.tsa.is_empty() {
+        return Err(format!("--level {} needs --tsa URL", args.level));
+    }
+    let stamper = match args.level.as_str() {
+        "b-b" => None,
+        _ => Some(http_timestamper(&args.tsa)?),
     };
-    let profile = match &stamper {
-        Some(timestamper) => SignatureProfile::BaselineT { timestamper },
-        None => SignatureProfile::BaselineB,
+    let source = HttpRevocationSource::new();
+    let profile = match (&stamper, args.level.as_str()) {
+        (Some(timestamper), "b-lt") => SignatureProfile::BaselineLt {
+            timestamper,
+            revocation: &source,
+        },
+        (Some(timestamper), "b-lta") => SignatureProfile::BaselineLta {
+            timestamper,
+            revocation: &source,
+        },
+        (Some(timestamper), _) => SignatureProfile::BaselineT { timestamper },
+        (None, _) => SignatureProfile::BaselineB,
     };
+    options = options.vri(args.vri);
     PdfSigner::new(&signer)
         .profile(profile)
         .options(options)
         .sign_file(&args.input, &args.output)
         .map_err(|e| format!("cannot sign {}: {e}", args.input.display()))
+}
+
+fn ltv(command: &LtvCommand) -> Result<(), String> {
+    let (args, extend) = match command {
+        LtvCommand::Add(args) => (args, false),
+        LtvCommand::Extend(args) => (args, true),
+    };
+    let stamper = http_timestamper(&args.tsa)?;
+    let source = HttpRevocationSource::new();
+    let updater = LtvUpdater::new(&source).timestamper(&stamper).vri(args.vri);
+    let input = read(&args.input)?;
+    for warning in updater.warnings(&input).map_err(|e| e.to_string())? {
+        eprintln!("cloudsign: warning: {warning}");
+    }
+    let result = if extend {
+        updater.extend_file(&args.input, &args.output)
+    } else {
+        updater.add_file(&args.input, &args.output)
+    };
+    result.map_err(|e| format!("cannot update {}: {e}", args.input.display()))
 }
 
 fn http_timestamper(urls: &[String]) -> Result<HttpTimeStamper, String> {
@@ -469,9 +541,18 @@ fn trust_store(paths: &[PathBuf]) -> Result<TrustStore, String> {
     Ok(store)
 }
 
-fn verify(input: &Path, trust: &[PathBuf], tsa_trust: &[PathBuf], json: bool) -> ExitCode {
+fn verify(
+    input: &Path,
+    trust: &[PathBuf],
+    tsa_trust: &[PathBuf],
+    json: bool,
+    offline: bool,
+) -> ExitCode {
     let report = trust_store(trust).and_then(|store| {
         let mut validator = Validator::new(store);
+        if !offline {
+            validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
+        }
         if !tsa_trust.is_empty() {
             validator = validator.tsa_trust(trust_store(tsa_trust)?);
         }

@@ -17,6 +17,9 @@ pub(crate) fn render(report: &ValidationReport) -> String {
     for finding in &report.findings {
         let _ = writeln!(out, "  ! {finding}");
     }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
     for (i, sig) in report.signatures.iter().enumerate() {
         let verdict = match sig.sub_indication {
             Some(sub) => format!("{:?} ({:?})", sig.indication, sub),
@@ -81,6 +84,9 @@ pub(crate) fn render(report: &ValidationReport) -> String {
             "  changes:    {:?} after signing ({} later revision(s))",
             sig.modifications.level, sig.modifications.later_revisions
         );
+        for evidence in &sig.evidence {
+            let _ = writeln!(out, "  evidence:   {evidence}");
+        }
         for finding in &sig.findings {
             let _ = writeln!(out, "  - {finding}");
         }

@@ -323,6 +323,22 @@ fn serve_ocsp(d: &Path, listen: &str, revoked: &str) -> ServeProcess {
     process
 }
 
+/// `cloudsign testpki` whose leaves name the OCSP responder `{base}ocsp` and the CRL
+/// `{base}crl`.
+fn testpki_with_urls(base: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cloudsign(&[
+        "testpki",
+        s(dir.path()),
+        "--ocsp-url",
+        &format!("{base}ocsp"),
+        "--crl-url",
+        &format!("{base}crl"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    dir
+}
+
 #[test]
 fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
     use cloudsign_core::http::HttpRevocationSource;
@@ -334,17 +350,8 @@ fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
 
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("http://{listen}/");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = testpki_with_urls(&base);
     let d = dir.path();
-    let out = cloudsign(&[
-        "testpki",
-        s(d),
-        "--ocsp-url",
-        &format!("{base}ocsp"),
-        "--crl-url",
-        &format!("{base}crl"),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
     let cert = |name: &str| Certificate::from_pem(&std::fs::read(d.join(name)).unwrap()).unwrap();
     let (ca, good, bad) = (
         cert("intermediate.pem"),
@@ -443,4 +450,110 @@ fn serve_ocsp_refuses_bad_arguments() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("not authorised"), "{}", text(&out));
+}
+
+/// `cloudsign serve tsa` for the PKI in `d`, on `listen`.
+fn serve_tsa(d: &Path, listen: &str) -> ServeProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_cloudsign"))
+        .args(["serve", "tsa", "--key", s(&d.join("tsa-key.pem"))])
+        .args(["--cert", s(&d.join("tsa.pem"))])
+        .args([
+            "--chain",
+            s(&d.join("intermediate.pem")),
+            "--listen",
+            listen,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let process = ServeProcess(child);
+    wait_until_listening(listen, "the timestamp authority");
+    process
+}
+
+fn level_of(report: &[u8]) -> String {
+    let json: serde_json::Value = serde_json::from_slice(report).unwrap();
+    json["signatures"][0]["level"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[test]
+fn sign_b_lta_verify_offline_and_extend_twice() {
+    let ocsp_listen = format!("127.0.0.1:{}", free_port());
+    let tsa_listen = format!("127.0.0.1:{}", free_port());
+    let base = format!("http://{ocsp_listen}/");
+    let tsa = format!("http://{tsa_listen}/");
+    let dir = testpki_with_urls(&base);
+    let d = dir.path();
+    let ocsp = serve_ocsp(d, &ocsp_listen, "01:2026-01-01T00:00:00Z");
+    let _tsa = serve_tsa(d, &tsa_listen);
+    let p12 = d.join("signer-ec.p12");
+    let input = corpus_file("01-classic-reportlab.pdf");
+    let (lta, bt) = (d.join("lta.pdf"), d.join("bt.pdf"));
+    let out = sign_p12(
+        &input,
+        &lta,
+        &p12,
+        "test",
+        &["--level", "b-lta", "--tsa", &tsa],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = sign_p12(
+        &input,
+        &bt,
+        &p12,
+        "test",
+        &["--level", "b-t", "--tsa", &tsa],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (once, twice) = (d.join("once.pdf"), d.join("twice.pdf"));
+    for (from, to) in [(&lta, &once), (&once, &twice)] {
+        let out = cloudsign(&["ltv", "extend", s(from), "-o", s(to), "--tsa", &tsa]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // `ltv add` turns the B-T file into B-LTA.
+    let added = d.join("added.pdf");
+    let out = cloudsign(&[
+        "ltv",
+        "add",
+        s(&bt),
+        "-o",
+        s(&added),
+        "--tsa",
+        &tsa,
+        "--vri",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    // `ltv extend` needs a document timestamp to renew: a typed failure, no output.
+    let none = d.join("none.pdf");
+    let out = cloudsign(&["ltv", "extend", s(&bt), "-o", s(&none), "--tsa", &tsa]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!none.exists());
+    drop(ocsp);
+
+    let root = d.join("root.pem");
+    let verify = |pdf: &Path, offline: bool| {
+        let mut args = vec!["verify", s(pdf), "--trust", s(&root), "--json"];
+        if offline {
+            args.push("--offline");
+        }
+        cloudsign(&args)
+    };
+    for pdf in [&lta, &once, &twice, &added] {
+        let out = verify(pdf, true);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(level_of(&out.stdout), "B-LTA");
+    }
+    // B-T holds no revocation data: offline, the signer's status cannot be shown.
+    let out = verify(&bt, true);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("TRY_LATER"), "{}", text(&out));
+    let out = cloudsign(&["verify", s(&bt), "--trust", s(&root), "--offline"]);
+    assert!(
+        text(&out).contains("no usable revocation data"),
+        "{}",
+        text(&out)
+    );
 }

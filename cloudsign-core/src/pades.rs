@@ -8,12 +8,15 @@
 //!
 //! [`Signer`]: crate::signer::Signer
 
+mod ltv;
 mod options;
 mod prepared;
 mod sign;
 mod timestamp;
 mod update;
 
+pub use ltv::LtvUpdater;
+pub(crate) use ltv::{SIGNATURE_TIME_STAMP, names_revocation_source};
 pub(crate) use options::docmdp_of_signature;
 pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
 pub use prepared::{PreparedSignature, SignedUpdate};
@@ -61,6 +64,12 @@ pub enum SigningError {
     /// A B-T signature was prepared; finish it with a timestamp authority.
     #[error("this signature level needs a timestamp: use finish_timestamped")]
     TimestampRequired,
+    /// There is no document timestamp to renew.
+    #[error("the document has no document timestamp to extend")]
+    NothingToExtend,
+    /// There is no signature to add validation data for.
+    #[error("the document has no signature")]
+    NoSignature,
     /// Prepared state could not be read back.
     #[error("invalid prepared signature state: {0}")]
     InvalidPreparedState(String),

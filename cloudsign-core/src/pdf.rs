@@ -3,6 +3,7 @@
 //! helpers that place a value into a signature field.
 
 pub mod document;
+pub mod dss;
 mod error;
 pub mod filter;
 pub mod form;

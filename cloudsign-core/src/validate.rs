@@ -5,23 +5,26 @@
 
 mod diff;
 mod report;
+mod revocation;
 mod signature;
 mod timestamp;
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use report::{
     CertificateSummary, Coverage, Indication, Integrity, ModificationLevel, Modifications,
-    REPORT_SCHEMA_VERSION, SignatureKind, SignatureReport, SubIndication, TimestampReport,
-    ValidationReport,
+    REPORT_SCHEMA_VERSION, RevocationCheck, SignatureKind, SignatureReport, SubIndication,
+    TimestampReport, ValidationReport,
 };
 
 use crate::error::Result;
 use crate::limits::{LimitExceeded, Limits};
-use crate::pdf::{Document, Source, form};
-use crate::time::UnixTime;
-use crate::x509::TrustStore;
+use crate::pdf::{Document, Object, Source, dss, form};
+use crate::revocation::{RevocationSource, RevocationStatus};
+use crate::time::{TimeProvider, UnixTime};
+use crate::x509::{Certificate, TrustStore};
 
 /// Validates PDF signatures against a trust store.
 ///
@@ -46,6 +49,7 @@ pub struct Validator {
     tsa_trust: Option<TrustStore>,
     at: Option<UnixTime>,
     limits: Limits,
+    fetch: Option<Arc<dyn RevocationSource>>,
 }
 
 impl Validator {
@@ -56,6 +60,7 @@ impl Validator {
             tsa_trust: None,
             at: None,
             limits: Limits::default(),
+            fetch: None,
         }
     }
 
@@ -73,10 +78,25 @@ impl Validator {
         self
     }
 
+    /// Validate as of the time `clock` gives (a fixed clock validates "in the future").
+    #[must_use]
+    pub fn clock(self, clock: &dyn TimeProvider) -> Self {
+        self.at_time(clock.now())
+    }
+
     /// Resource limits for reading the input.
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Fetch revocation data the document does not hold from `source`. Without one (the
+    /// default) validation is offline: it uses the document's DSS alone, and a certificate
+    /// whose status cannot be shown makes the result indeterminate.
+    #[must_use]
+    pub fn revocation_source(mut self, source: Arc<dyn RevocationSource>) -> Self {
+        self.fetch = Some(source);
         self
     }
 
@@ -129,23 +149,114 @@ impl Validator {
         if signed.is_empty() {
             findings.push("the document has no signatures".to_owned());
         }
+        let stored = dss::read(&doc)?;
+        let store = revocation::Store {
+            certificates: stored
+                .data
+                .certificates
+                .iter()
+                .filter_map(|der| Certificate::from_der(der).ok())
+                .collect(),
+            ocsp: stored.data.ocsp_responses,
+            crls: stored.data.crls,
+        };
         let context = signature::Context {
             doc: &doc,
             trust: &self.trust,
             tsa_trust: self.tsa_trust.as_ref().unwrap_or(&self.trust),
             at,
             limits: &self.limits,
+            store: &store,
+            fetch: self.fetch.as_deref(),
         };
-        let signatures = signed
+        let mut signatures = signed
             .iter()
             .map(|(name, sig_ref)| context.check(name, *sig_ref))
             .collect::<Result<Vec<_>>>()?;
+        let with_dss = revisions_with_dss(&doc);
+        long_term_levels(&mut signatures, &with_dss);
+        let warnings = certification_warnings(&signatures);
         Ok(ValidationReport {
             schema_version: REPORT_SCHEMA_VERSION,
             file_size: doc.len(),
             revisions: doc.revisions().len(),
             signatures,
             findings,
+            warnings,
         })
     }
+}
+
+/// For each revision, whether its catalog has a `/DSS`. A revision whose catalog cannot be
+/// read (the partial first section of a linearized file, say) counts as having none: this
+/// only decides which level can be claimed.
+fn revisions_with_dss<S: Source>(doc: &Document<S>) -> Vec<bool> {
+    doc.revisions()
+        .iter()
+        .enumerate()
+        .map(|(i, revision)| {
+            revision.trailer.reference(b"Root").is_some_and(|root| {
+                matches!(
+                    doc.get_in_revision(root, i),
+                    Ok(Some(Object::Dict(catalog))) if catalog.get(b"DSS").is_some()
+                )
+            })
+        })
+        .collect()
+}
+
+/// Raises B-T signatures to B-LT when a later revision added a DSS and the revocation
+/// statuses of their paths (there must be some) all rest on it, and to B-LTA when a valid document timestamp covers
+/// such a revision.
+fn long_term_levels(signatures: &mut [SignatureReport], with_dss: &[bool]) {
+    let archive_revisions: Vec<usize> = signatures
+        .iter()
+        .filter(|s| s.kind == SignatureKind::DocumentTimestamp && s.passed())
+        .filter_map(|s| s.revision)
+        .collect();
+    for sig in signatures.iter_mut() {
+        let Some(revision) = sig.revision else {
+            continue;
+        };
+        if sig.kind != SignatureKind::Signature || sig.level.as_deref() != Some("B-T") {
+            continue;
+        }
+        let dss_after = |r: &usize| *r > revision && with_dss.get(*r).copied().unwrap_or(false);
+        // A level is a claim about evidence: a path with no revocation status to show
+        // (no certificate names a source) stays B-T.
+        let checks: Vec<_> = sig.revocation_checks().collect();
+        let checks = !checks.is_empty()
+            && checks.iter().all(|c| {
+                c.origin == "DSS" && !matches!(c.status, RevocationStatus::Unknown { .. })
+            });
+        if !checks || !(revision + 1..with_dss.len()).any(|r| dss_after(&r)) {
+            continue;
+        }
+        sig.level = Some("B-LT".to_owned());
+        sig.evidence.push(
+            "validation data for the signer's and the timestamp authority's paths is in the document's DSS".to_owned(),
+        );
+        if let Some(ts) = archive_revisions.iter().find(|r| dss_after(r)) {
+            sig.level = Some("B-LTA".to_owned());
+            sig.evidence.push(format!(
+                "a valid document timestamp covers revision {ts}, which holds that validation data"
+            ));
+        }
+    }
+}
+
+/// A warning for a certification that permits no changes followed by later revisions.
+fn certification_warnings(signatures: &[SignatureReport]) -> Vec<String> {
+    signatures
+        .iter()
+        .filter(|s| s.certification == Some(1) && s.modifications.later_revisions > 0)
+        .map(|s| {
+            format!(
+                "{} certifies the document with no changes allowed (DocMDP P=1), yet {} later \
+                 revision(s) follow; validation data and timestamps added after it count as \
+                 modifications for strict readers",
+                s.field, s.modifications.later_revisions
+            )
+        })
+        .collect()
 }

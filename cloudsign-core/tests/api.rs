@@ -14,6 +14,8 @@ mod common;
 mod fuzz_replay;
 #[path = "api/interop.rs"]
 mod interop;
+#[path = "api/ltv.rs"]
+mod ltv;
 #[path = "api/object_store.rs"]
 mod object_store;
 #[path = "api/revocation.rs"]

@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::pdf::{Dict, Document, Object, Source};
+use crate::revocation::RevocationSource;
 use crate::time::UnixTime;
 use crate::tsp::TimeStamper;
 
@@ -34,6 +35,22 @@ pub enum SignatureProfile<'a> {
         /// Where the signature timestamp comes from.
         timestamper: &'a dyn TimeStamper,
     },
+    /// PAdES-B-LT: B-T, then an incremental update whose DSS holds the certificates, OCSP
+    /// responses and CRLs that validate the signer's and the timestamp authority's chains.
+    BaselineLt {
+        /// Where the signature timestamp comes from.
+        timestamper: &'a dyn TimeStamper,
+        /// Where revocation data and missing issuer certificates come from.
+        revocation: &'a dyn RevocationSource,
+    },
+    /// PAdES-B-LTA: B-LT, then a document timestamp over it (renewable with
+    /// [`LtvUpdater::extend`](super::LtvUpdater::extend)).
+    BaselineLta {
+        /// Where the signature and document timestamps come from.
+        timestamper: &'a dyn TimeStamper,
+        /// Where revocation data and missing issuer certificates come from.
+        revocation: &'a dyn RevocationSource,
+    },
 }
 
 impl<'a> SignatureProfile<'a> {
@@ -42,6 +59,8 @@ impl<'a> SignatureProfile<'a> {
         match self {
             Self::BaselineB => "B-B",
             Self::BaselineT { .. } => "B-T",
+            Self::BaselineLt { .. } => "B-LT",
+            Self::BaselineLta { .. } => "B-LTA",
         }
     }
 
@@ -49,7 +68,19 @@ impl<'a> SignatureProfile<'a> {
     pub(crate) fn timestamper(&self) -> Option<&'a dyn TimeStamper> {
         match *self {
             Self::BaselineB => None,
-            Self::BaselineT { timestamper } => Some(timestamper),
+            Self::BaselineT { timestamper }
+            | Self::BaselineLt { timestamper, .. }
+            | Self::BaselineLta { timestamper, .. } => Some(timestamper),
+        }
+    }
+
+    /// The revocation source of a long-term level.
+    pub(crate) fn revocation(&self) -> Option<&'a dyn RevocationSource> {
+        match *self {
+            Self::BaselineLt { revocation, .. } | Self::BaselineLta { revocation, .. } => {
+                Some(revocation)
+            }
+            _ => None,
         }
     }
 
@@ -113,6 +144,7 @@ pub struct SignatureOptions {
     pub(crate) contact_info: Option<String>,
     pub(crate) signing_time: Option<UnixTime>,
     pub(crate) certify: Option<DocMdpPermissions>,
+    pub(crate) vri: bool,
 }
 
 impl SignatureOptions {
@@ -161,6 +193,14 @@ impl SignatureOptions {
     #[must_use]
     pub fn certify(mut self, permissions: DocMdpPermissions) -> Self {
         self.certify = Some(permissions);
+        self
+    }
+
+    /// At B-LT and B-LTA, also write a `/VRI` entry tying the validation data to this
+    /// signature (optional in PAdES; some older readers look for it).
+    #[must_use]
+    pub fn vri(mut self, on: bool) -> Self {
+        self.vri = on;
         self
     }
 

@@ -1,8 +1,10 @@
 //! `PdfSigner`: one signature, as one incremental update.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use super::SigningError;
+use super::ltv::{LtvUpdater, write_atomically};
 use super::options::{SignatureOptions, SignatureProfile};
 use super::prepared::PreparedSignature;
 use super::update::{self, Draft, DraftRequest, UpdateMaker};
@@ -87,7 +89,24 @@ impl<'a> PdfSigner<'a> {
     /// # Errors
     /// A PDF that cannot be read or signed safely, a limit, a signer or timestamp failure.
     pub fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>> {
-        update::make_in_memory(self, pdf, &self.limits)
+        let signed = update::make_in_memory(self, pdf, &self.limits)?;
+        self.long_term(signed)
+    }
+
+    /// At B-LT and B-LTA, the validation data (and archive timestamp) after the signature.
+    fn long_term(&self, signed: Vec<u8>) -> Result<Vec<u8>> {
+        let Some(revocation) = self.profile.revocation() else {
+            return Ok(signed);
+        };
+        let mut updater = LtvUpdater::new(revocation)
+            .vri(self.options.vri)
+            .limits(self.limits.clone());
+        if let (SignatureProfile::BaselineLta { .. }, Some(t)) =
+            (self.profile, self.profile.timestamper())
+        {
+            updater = updater.timestamper(t);
+        }
+        updater.add_for_newest(&signed)
     }
 
     /// Prepares a signature whose value will be computed elsewhere (an HSM, another process):
@@ -108,7 +127,13 @@ impl<'a> PdfSigner<'a> {
     ///
     /// # Errors
     /// As [`PdfSigner::sign`], plus I/O errors; on error no output file is left behind.
+    ///
+    /// At B-LT and B-LTA the document is read into memory: the validation data depends on the
+    /// finished signature.
     pub fn sign_file(&self, input: &Path, output: &Path) -> Result<()> {
+        if self.profile.revocation().is_some() {
+            return write_atomically(output, &self.sign(&std::fs::read(input)?)?);
+        }
         update::make_file(self, input, output, &self.limits)
     }
 
@@ -118,6 +143,17 @@ impl<'a> PdfSigner<'a> {
     /// # Errors
     /// As [`PdfSigner::sign_file`]; also if the file changed length while being signed.
     pub fn sign_in_place(&self, path: &Path) -> Result<()> {
+        if self.profile.revocation().is_some() {
+            let original = std::fs::read(path)?;
+            let signed = self.sign(&original)?;
+            let mut file = std::fs::File::options().append(true).open(path)?;
+            if file.metadata()?.len() != original.len() as u64 {
+                return Err(SigningError::DocumentMismatch.into());
+            }
+            file.write_all(signed.get(original.len()..).unwrap_or_default())?;
+            file.sync_all()?;
+            return Ok(());
+        }
         update::make_in_place(self, path, &self.limits)
     }
 

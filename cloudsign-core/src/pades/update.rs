@@ -15,7 +15,7 @@ use crate::limits::Limits;
 use crate::pdf::form::{self, SignatureFieldRequest};
 use crate::pdf::{
     Dict, Document, IncrementalWriter, Object, PdfError, PdfErrorKind, Placeholder, Source,
-    XrefKind, XrefStyle, patch_placeholder,
+    patch_placeholder,
 };
 
 /// Width reserved for the three ByteRange numbers after the leading 0: three u64 values of up
@@ -156,7 +156,7 @@ fn hash_draft(draft: &Draft, hasher: &mut Hasher) {
     hash_update_parts(&draft.update, draft.base_len, draft.byte_range, hasher);
 }
 
-fn temporary_path_beside(output: &Path) -> PathBuf {
+pub(crate) fn temporary_path_beside(output: &Path) -> PathBuf {
     let mut random = [0u8; 8];
     crate::crypto::random_bytes(&mut random);
     let name = output
@@ -186,38 +186,7 @@ pub(crate) fn draft_update<S: Source>(doc: &Document<S>, request: DraftRequest) 
     }
 
     let base_len = doc.len();
-    let last = doc
-        .revisions()
-        .last()
-        .ok_or(PdfError::new(PdfErrorKind::MissingStartxref))?;
-    let style = match last.xref_kind {
-        XrefKind::Stream => XrefStyle::Stream,
-        _ => XrefStyle::Table,
-    };
-    let mut carried = Dict::new();
-    for key in [&b"Root"[..], b"Info", b"ID"] {
-        if let Some(v) = doc.trailer().get(key) {
-            carried.set(key.to_vec(), v.clone());
-        }
-    }
-    let size_from_trailer = doc
-        .trailer()
-        .integer(b"Size")
-        .and_then(|s| u32::try_from(s).ok())
-        .unwrap_or(0);
-    let next_number = size_from_trailer.max(doc.max_object_number().saturating_add(1));
-    let ends_with_eol = {
-        let tail = doc.read_range(base_len.saturating_sub(1), base_len)?;
-        matches!(tail.last(), Some(b'\n' | b'\r'))
-    };
-    let mut writer = IncrementalWriter::new(
-        base_len,
-        ends_with_eol,
-        last.xref_offset,
-        style,
-        next_number,
-        carried,
-    );
+    let mut writer = IncrementalWriter::append_to(doc)?;
 
     let value_ref = writer.allocate();
     let (body, byte_range_rel, contents_rel) =

@@ -6,7 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use super::document::Document;
+use super::error::{PdfError, PdfErrorKind};
 use super::object::{Dict, ObjRef, Object};
+use super::source::Source;
+use super::xref::XrefKind;
+use crate::error::Result;
 
 /// Which kind of cross-reference section to write; the writer matches the document's last
 /// section so that readers that understand the original also understand the update.
@@ -85,6 +90,50 @@ impl IncrementalWriter {
             trailer,
             objects: BTreeMap::new(),
         }
+    }
+
+    /// Starts an update of `doc`: after its last byte, chained to its newest cross-reference
+    /// section and in that section's style, carrying its `/Root`, `/Info` and `/ID`, numbering
+    /// new objects after every number in use.
+    ///
+    /// # Errors
+    /// [`PdfErrorKind::Encrypted`] for an encrypted document (an update would have to be
+    /// encrypted too), and read errors.
+    pub fn append_to<S: Source>(doc: &Document<S>) -> Result<Self> {
+        if doc.is_encrypted() {
+            return Err(PdfError::new(PdfErrorKind::Encrypted).into());
+        }
+        let base_len = doc.len();
+        let last = doc
+            .revisions()
+            .last()
+            .ok_or(PdfError::new(PdfErrorKind::MissingStartxref))?;
+        let style = match last.xref_kind {
+            XrefKind::Stream => XrefStyle::Stream,
+            _ => XrefStyle::Table,
+        };
+        let mut carried = Dict::new();
+        for key in [&b"Root"[..], b"Info", b"ID"] {
+            if let Some(v) = doc.trailer().get(key) {
+                carried.set(key.to_vec(), v.clone());
+            }
+        }
+        let size_from_trailer = doc
+            .trailer()
+            .integer(b"Size")
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        let next_number = size_from_trailer.max(doc.max_object_number().saturating_add(1));
+        let tail = doc.read_range(base_len.saturating_sub(1), base_len)?;
+        let ends_with_eol = matches!(tail.last(), Some(b'\n' | b'\r'));
+        Ok(Self::new(
+            base_len,
+            ends_with_eol,
+            last.xref_offset,
+            style,
+            next_number,
+            carried,
+        ))
     }
 
     /// Reserves a new object number.

@@ -12,6 +12,8 @@ use crate::pdf::{Dict, Document, ObjRef, Object, Source};
 /// Catalog entries that signing and long-term validation may add or change. Writers commonly
 /// refresh the XMP metadata (modification date, producer) and raise /Version when they sign.
 const CATALOG_KEYS: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions", b"Metadata", b"Version"];
+/// Entries of a document security store (ISO 32000-2 §12.8.4.3).
+const DSS_KEYS: &[&[u8]] = &[b"Type", b"Certs", b"OCSPs", b"CRLs", b"VRI"];
 /// Form-dictionary entries that signing may add or change.
 const ACROFORM_KEYS: &[&[u8]] = &[b"Fields", b"SigFlags", b"DR", b"DA", b"NeedAppearances"];
 /// Entries a signature field may gain when it is filled.
@@ -102,6 +104,14 @@ impl<S: Source> RevisionPair<'_, S> {
             return Ok(self
                 .check_dict_keys(&old, &new, keys, r, "document catalog")
                 .err());
+        }
+        if self.is_dss(r)? {
+            // Validation data only grows what a validator may use; the signature still
+            // judges the bytes it covers.
+            return Ok(match new.as_dict() {
+                Some(d) if d.iter().all(|(k, _)| DSS_KEYS.contains(&k.as_bytes())) => None,
+                _ => Some(format!("DSS {r} changed into something else")),
+            });
         }
         if no_changes {
             return Ok(Some(format!(
@@ -271,6 +281,17 @@ impl<S: Source> RevisionPair<'_, S> {
                 .and_then(|rev| rev.trailer.reference(b"Info"))
         };
         Ok(info(self.before) == Some(r) || info(self.after) == Some(r))
+    }
+
+    /// Whether `r` is the document security store in the revision before.
+    fn is_dss(&self, r: ObjRef) -> Result<bool> {
+        let Some(cat_ref) = self.catalog_ref(self.before) else {
+            return Ok(false);
+        };
+        Ok(match self.get(cat_ref, self.before)? {
+            Some(Object::Dict(cat)) => cat.reference(b"DSS") == Some(r),
+            _ => false,
+        })
     }
 
     fn is_acroform(&self, r: ObjRef) -> Result<bool> {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::revocation::RevocationStatus;
 use crate::time::UnixTime;
 use crate::x509::Certificate;
 
@@ -49,6 +50,11 @@ pub enum SubIndication {
     /// Extension: a timestamp does not check out (not over this data, bad token, or no path
     /// from the authority to a trust anchor).
     TimestampFailure,
+    /// A certificate in the path was revoked before the time the signature is proven to have
+    /// existed.
+    Revoked,
+    /// Revocation status information is not available (none in the document, none fetched).
+    TryLater,
     /// Extension: the document was modified after signing in a way the signature does not
     /// permit (content changed, or DocMDP permissions exceeded).
     DisallowedModification,
@@ -148,8 +154,25 @@ pub struct TimestampReport {
     pub chain: Vec<CertificateSummary>,
     /// Passed when all of the above hold and the path reaches a trust anchor.
     pub indication: Indication,
+    /// Revocation status of the authority's certificates that publish one.
+    pub revocation: Vec<RevocationCheck>,
     /// What went wrong, if anything.
     pub findings: Vec<String>,
+}
+
+/// The revocation status of one certificate and the data it rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevocationCheck {
+    /// Subject of the certificate.
+    pub certificate: String,
+    /// Its serial number, hex.
+    pub serial: String,
+    /// The time the status was sought for, RFC 3339.
+    pub time: String,
+    /// Where the data came from: `DSS` (the document) or `fetched`.
+    pub origin: String,
+    /// The status, with the OCSP response or CRL it rests on.
+    pub status: RevocationStatus,
 }
 
 /// The integrity checks of one signature.
@@ -211,6 +234,11 @@ pub struct SignatureReport {
     pub certification: Option<i64>,
     /// Changes after this signature.
     pub modifications: Modifications,
+    /// Revocation status of the signer's path (for a document timestamp: the authority's).
+    pub revocation: Vec<RevocationCheck>,
+    /// What each conclusion rests on: the proof of time, the validation data, the archive
+    /// timestamps.
+    pub evidence: Vec<String>,
     /// Everything worth telling, in plain words, most important first.
     pub findings: Vec<String>,
 }
@@ -219,6 +247,13 @@ impl SignatureReport {
     /// Whether this signature passed.
     pub fn passed(&self) -> bool {
         self.indication == Indication::Passed
+    }
+
+    /// Every revocation check: of the signer's path and of its timestamps' authorities.
+    pub fn revocation_checks(&self) -> impl Iterator<Item = &RevocationCheck> {
+        self.revocation
+            .iter()
+            .chain(self.timestamps.iter().flat_map(|t| t.revocation.iter()))
     }
 }
 
@@ -235,6 +270,9 @@ pub struct ValidationReport {
     pub signatures: Vec<SignatureReport>,
     /// Findings about the document as a whole.
     pub findings: Vec<String>,
+    /// Things that do not change the verdict but that a reader should know (for example
+    /// validation data added after a certification that permits no changes).
+    pub warnings: Vec<String>,
 }
 
 impl ValidationReport {

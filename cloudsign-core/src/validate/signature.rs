@@ -4,21 +4,20 @@
 use super::diff;
 use super::report::{
     CertificateSummary, Coverage, Indication, Integrity, ModificationLevel, Modifications,
-    SignatureKind, SignatureReport, SubIndication, time_text,
+    RevocationCheck, SignatureKind, SignatureReport, SubIndication, time_text,
 };
-use super::timestamp::check_token;
+use super::revocation::{PathRevocation, Store, check_path};
+use super::timestamp::{CheckedToken, check_token};
 use crate::cms::{self, SignedDataView};
 use crate::crypto::{CryptoError, DigestAlgorithm, Hasher};
 use crate::error::Result;
 use crate::limits::Limits;
-use crate::pades::{self, hash_source_range};
+use crate::pades::{self, SIGNATURE_TIME_STAMP, hash_source_range};
 use crate::pdf::object::same_object;
 use crate::pdf::{Dict, Document, ObjRef, Object, Source, StringFormat};
+use crate::revocation::RevocationSource;
 use crate::time::UnixTime;
-use crate::x509::{self, PathFailure, TrustStore};
-
-/// OID of the CAdES signature-time-stamp unsigned attribute (RFC 3161 Appendix A).
-const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
+use crate::x509::{self, Certificate, PathFailure, TrustStore};
 
 pub(super) struct Context<'a, S: Source> {
     pub(super) doc: &'a Document<S>,
@@ -26,6 +25,8 @@ pub(super) struct Context<'a, S: Source> {
     pub(super) tsa_trust: &'a TrustStore,
     pub(super) at: UnixTime,
     pub(super) limits: &'a Limits,
+    pub(super) store: &'a Store,
+    pub(super) fetch: Option<&'a dyn RevocationSource>,
 }
 
 /// The first decisive problem found; later checks still fill in the report.
@@ -66,6 +67,8 @@ impl<S: Source> Context<'_, S> {
                 level: ModificationLevel::None,
                 disallowed: Vec::new(),
             },
+            revocation: Vec::new(),
+            evidence: Vec::new(),
             findings: Vec::new(),
         };
         let mut verdict = Verdict(None);
@@ -254,7 +257,15 @@ impl<S: Source> Context<'_, S> {
         verdict: &mut Verdict,
     ) -> Result<()> {
         let imprint = |alg: DigestAlgorithm| self.covered_digest(alg, byte_range);
-        let checked = check_token(contents, &imprint, self.tsa_trust, self.at, self.limits)?;
+        let checked = self.check_token(contents, &imprint)?;
+        if let Some(t) = checked.proven_time {
+            report.evidence.push(format!(
+                "document timestamp proves the covered revision existed at {}",
+                time_text(t)
+            ));
+            let revocation = self.revocation_of(&checked.path, t, report, verdict);
+            report.revocation = revocation.checks;
+        }
         let token = checked.report;
         report.integrity.digest_ok = token.imprint_ok;
         report.integrity.signature_ok = token.signature_ok;
@@ -374,7 +385,11 @@ impl<S: Source> Context<'_, S> {
                 continue;
             }
             let imprint = |alg: DigestAlgorithm| Ok(alg.digest(cms.signature()));
-            let checked = check_token(&token, &imprint, self.tsa_trust, self.at, self.limits)?;
+            let mut checked = self.check_token(&token, &imprint)?;
+            if let Some(t) = checked.proven_time {
+                let revocation = self.revocation_of(&checked.path, t, report, verdict);
+                checked.report.revocation = revocation.checks;
+            }
             if checked.proven_time.is_none() {
                 report
                     .findings
@@ -393,19 +408,27 @@ impl<S: Source> Context<'_, S> {
         let path_time = proven_time.unwrap_or(self.at);
         report.validation_time = time_text(path_time);
 
-        match x509::validate_path(
-            signer,
-            cms.certificates(),
-            self.trust,
-            path_time,
-            self.limits,
-        ) {
+        match proven_time {
+            Some(t) => report.evidence.push(format!(
+                "signature timestamp proves the signature existed at {}; the signer's path is judged then",
+                time_text(t)
+            )),
+            None => report.evidence.push(format!(
+                "no proof of time: the signer's path is judged at the validation time {}",
+                time_text(path_time)
+            )),
+        }
+        let mut candidates = cms.certificates().to_vec();
+        candidates.extend_from_slice(&self.store.certificates);
+        match x509::validate_path(signer, &candidates, self.trust, path_time, self.limits) {
             Ok(path) => {
                 report.chain = path
                     .certificates
                     .iter()
                     .map(CertificateSummary::from)
                     .collect();
+                let revocation = self.revocation_of(&path.certificates, path_time, report, verdict);
+                report.revocation = revocation.checks;
             }
             Err(failure) => {
                 report.findings.push(format!("certificate path: {failure}"));
@@ -431,6 +454,76 @@ impl<S: Source> Context<'_, S> {
         }
         Ok(())
     }
+}
+
+impl<S: Source> Context<'_, S> {
+    /// A timestamp token checked against the TSA trust store, with the DSS certificates as
+    /// path candidates.
+    fn check_token(
+        &self,
+        der: &[u8],
+        imprint_of: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>>,
+    ) -> Result<CheckedToken> {
+        check_token(
+            der,
+            imprint_of,
+            &self.store.certificates,
+            self.tsa_trust,
+            self.at,
+            self.limits,
+        )
+    }
+
+    /// Revocation of `path` at `time`, recorded in `report` and `verdict`.
+    fn revocation_of(
+        &self,
+        path: &[Certificate],
+        time: UnixTime,
+        report: &mut SignatureReport,
+        verdict: &mut Verdict,
+    ) -> PathRevocation {
+        let result = check_path(path, time, self.at, self.store, self.fetch);
+        if let Some(revoked) = &result.revoked {
+            report.findings.push(revoked.clone());
+            verdict.fail(Indication::Failed, SubIndication::Revoked);
+        }
+        if let Some(unknown) = &result.unknown {
+            report.findings.push(unknown.clone());
+            verdict.fail(Indication::Indeterminate, SubIndication::TryLater);
+        }
+        report.evidence.extend(result.checks.iter().map(describe));
+        result
+    }
+}
+
+fn describe(check: &RevocationCheck) -> String {
+    use crate::revocation::{EvidenceSource, RevocationStatus};
+    let source = |s: &EvidenceSource| match s {
+        EvidenceSource::Ocsp {
+            produced_at,
+            responder,
+        } => format!(
+            "OCSP response by {responder} produced at {}",
+            time_text(*produced_at)
+        ),
+        EvidenceSource::Crl {
+            this_update,
+            issuer,
+        } => format!("CRL by {issuer} of {}", time_text(*this_update)),
+    };
+    let status = match &check.status {
+        RevocationStatus::Good { source: s } => format!("not revoked per {}", source(s)),
+        RevocationStatus::Revoked {
+            revoked_at,
+            source: s,
+            ..
+        } => format!("revoked at {} per {}", time_text(*revoked_at), source(s)),
+        RevocationStatus::Unknown { .. } => "status unknown".to_owned(),
+    };
+    format!(
+        "{} at {}: {status} ({})",
+        check.certificate, check.time, check.origin
+    )
 }
 
 /// `/ByteRange` as four non-negative integers.

@@ -7,12 +7,14 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::time::UnixTime;
 use crate::tsp::TimestampToken;
-use crate::x509::{self, TrustStore};
+use crate::x509::{self, Certificate, TrustStore};
 
 /// What a checked token tells: the report entry, and the proven time when it passed.
 pub(super) struct CheckedToken {
     pub(super) report: TimestampReport,
     pub(super) proven_time: Option<UnixTime>,
+    /// The authority's validated path, TSA first.
+    pub(super) path: Vec<Certificate>,
 }
 
 /// Checks the token in `der` (trailing zero padding allowed): its signature and ESS binding,
@@ -21,6 +23,7 @@ pub(super) struct CheckedToken {
 pub(super) fn check_token(
     der: &[u8],
     imprint_of: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>>,
+    extra_certificates: &[Certificate],
     trust: &TrustStore,
     at: UnixTime,
     limits: &Limits,
@@ -34,6 +37,7 @@ pub(super) fn check_token(
         signature_ok: false,
         chain: Vec::new(),
         indication: Indication::Failed,
+        revocation: Vec::new(),
         findings: Vec::new(),
     };
     let token = match TimestampToken::from_der(without_padding(der)) {
@@ -45,6 +49,7 @@ pub(super) fn check_token(
             return Ok(CheckedToken {
                 report,
                 proven_time: None,
+                path: Vec::new(),
             });
         }
     };
@@ -77,10 +82,14 @@ pub(super) fn check_token(
         }
     };
     let mut chain_ok = false;
+    let mut validated = Vec::new();
     if let Some(cert) = &tsa_cert {
-        match x509::validate_path(cert, token.certificates(), trust, at, limits) {
+        let mut candidates = token.certificates().to_vec();
+        candidates.extend_from_slice(extra_certificates);
+        match x509::validate_path(cert, &candidates, trust, at, limits) {
             Ok(path) => {
                 chain_ok = true;
+                validated.clone_from(&path.certificates);
                 report.chain = path
                     .certificates
                     .iter()
@@ -101,6 +110,7 @@ pub(super) fn check_token(
     Ok(CheckedToken {
         report,
         proven_time,
+        path: validated,
     })
 }
 

@@ -153,6 +153,57 @@ pub fn pyhanko_validate_detailed(pdf: &Path, trust_roots: &[&Path]) -> OracleOut
     }
 }
 
+/// pyHanko's AdES validation with long-term validation (`pyhanko sign adesverify`: EN 319 102-1
+/// past-signature validation over the document's DSS and document timestamps, revocation
+/// information required), trusting only `trust_root_pem`. Ok when every signature's summary
+/// line ends in a passed judgement and the exit status is 0.
+pub fn pyhanko_ltv_validate(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
+    let mut cmd = Command::new("pyhanko");
+    cmd.args(["sign", "adesverify", "--executive-summary", "--trust"])
+        .arg(trust_root_pem)
+        .arg("--trust-replace")
+        .arg(pdf);
+    let (out, transcript) = run(&mut cmd);
+    let Some(out) = out else {
+        return OracleOutcome::fail(transcript);
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    OracleOutcome {
+        ok: out.status.success()
+            && !lines.is_empty()
+            && lines
+                .iter()
+                .all(|l| l.trim_end().ends_with(":PASSED") || l.trim_end().ends_with(":VALID")),
+        output: transcript,
+    }
+}
+
+/// `openssl ocsp -respin`: the DER OCSP response `der` verifies (its signature, and the
+/// responder's certificate through `issuer_pem` to `root_pem`). Ok when OpenSSL prints
+/// "Response verify OK".
+pub fn openssl_ocsp_verify(der: &[u8], issuer_pem: &Path, root_pem: &Path) -> OracleOutcome {
+    let Ok(dir) = TempDir::new("ocsp") else {
+        return OracleOutcome::fail("cannot create a temp dir");
+    };
+    let path = dir.path().join("response.der");
+    if std::fs::write(&path, der).is_err() {
+        return OracleOutcome::fail("cannot write the response");
+    }
+    let (out, transcript) = run(Command::new("openssl")
+        .args(["ocsp", "-respin"])
+        .arg(&path)
+        .arg("-CAfile")
+        .arg(root_pem)
+        .arg("-verify_other")
+        .arg(issuer_pem)
+        .arg("-resp_text"));
+    OracleOutcome {
+        ok: out.is_some_and(|o| o.status.success()) && transcript.contains("Response verify OK"),
+        output: transcript,
+    }
+}
+
 /// [`pyhanko_validate`] with pyHanko's lenient syntax mode, which hybrid-reference files need:
 /// pyHanko's strict reader refuses every hybrid file, signed or not.
 pub fn pyhanko_validate_lenient(pdf: &Path, trust_root_pem: &Path) -> OracleOutcome {
