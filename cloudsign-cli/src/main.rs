@@ -253,6 +253,7 @@ fn main() -> ExitCode {
                 ocsp: ocsp_url,
                 crl: crl_url,
                 ca_issuers: ca_issuers_url,
+                intermediate_crl: None,
             },
         ),
         Command::Sign(args) => sign(&args),

@@ -243,6 +243,10 @@ pub struct PkiUrls {
     pub crl: Option<String>,
     /// Issuer certificate URL (authorityInfoAccess id-ad-caIssuers).
     pub ca_issuers: Option<String>,
+    /// CRL URL of the intermediate CA itself, where the root's CRL is published. Without
+    /// it the intermediate names no revocation source, and validators that want status for
+    /// every certificate below the anchor (pyHanko's AdES validation) find none.
+    pub intermediate_crl: Option<String>,
 }
 
 impl PkiUrls {
@@ -261,6 +265,12 @@ impl PkiUrls {
     /// Sets the issuer certificate URL.
     pub fn ca_issuers(mut self, url: &str) -> Self {
         self.ca_issuers = Some(url.to_owned());
+        self
+    }
+
+    /// Sets the intermediate CA's CRL URL (for the root's CRL).
+    pub fn intermediate_crl(mut self, url: &str) -> Self {
+        self.intermediate_crl = Some(url.to_owned());
         self
     }
 }
@@ -361,7 +371,8 @@ impl TestPki {
     }
 
     /// Like [`generate`](Self::generate), with `urls` in every leaf but the OCSP responder
-    /// (AIA and CRL distribution points).
+    /// (AIA and CRL distribution points), and `urls.intermediate_crl` as the intermediate
+    /// CA's CRL distribution point.
     pub fn generate_with(urls: &PkiUrls) -> Result<Self> {
         let now = UnixTime::now();
         let root_key = PrivateKey::generate_rsa(2048)?;
@@ -384,6 +395,10 @@ impl TestPki {
         })?;
         let root = identity(root_cert, &root_key, Vec::new())?;
         let int_key = PrivateKey::generate_rsa(2048)?;
+        let int_spec = urls
+            .intermediate_crl
+            .iter()
+            .fold(CertSpec::new("intermediate"), |spec, url| spec.crl_url(url));
         let int_cert = make_certificate(&Params {
             subject: "cloudsign Test Intermediate CA",
             key: &int_key,
@@ -394,7 +409,7 @@ impl TestPki {
             key_usage: ca_usage,
             eku: &[],
             eku_critical: false,
-            extra: &[],
+            extra: &int_spec.url_extensions()?,
         })?;
         let intermediate = identity(int_cert, &int_key, Vec::new())?;
         let leaf = |spec: CertSpec| issue_from(&intermediate, &spec.with_urls(urls));

@@ -16,6 +16,7 @@ use cloudsign_core::revocation::{
     CrlIssuer, HttpRevocationSource, OcspResponder, RevocationStatus,
 };
 use cloudsign_core::serve::{BackgroundServer, HttpServer, revocation_handler, timestamp_handler};
+use cloudsign_core::signer::LocalSigner;
 use cloudsign_core::testkit::{CertSpec, PkiUrls, TestIdentity, TestPki, samples};
 use cloudsign_core::time::{FixedClock, UnixTime};
 use cloudsign_core::validate::{Indication, SignatureKind, SubIndication};
@@ -91,6 +92,7 @@ struct Env {
     dir: tempfile::TempDir,
     responders: Arc<Mutex<Option<(OcspResponder, CrlIssuer)>>>,
     revocation_server: Option<BackgroundServer>,
+    root_crl_server: Option<BackgroundServer>,
     tsa_server: BackgroundServer,
 }
 
@@ -109,11 +111,25 @@ impl Env {
             },
         );
         let server = HttpServer::bind("127.0.0.1:0", handler).unwrap();
+        // The root's CRL, for the intermediate CA: validators that want status for every
+        // certificate below the anchor (pyHanko's AdES validation) find it in the DSS.
+        let root_crl: Arc<Mutex<Option<CrlIssuer>>> = Arc::default();
+        let root_slot = Arc::clone(&root_crl);
+        let root_crl_server = HttpServer::bind(
+            "127.0.0.1:0",
+            revocation_handler(
+                |_| Vec::new(),
+                move || root_slot.lock().unwrap().as_ref()?.issue().ok(),
+            ),
+        )
+        .unwrap();
         let base = server.url();
         let urls = PkiUrls::default()
             .ocsp(&format!("{base}ocsp"))
-            .crl(&format!("{base}ca.crl"));
+            .crl(&format!("{base}ca.crl"))
+            .intermediate_crl(&format!("{}root.crl", root_crl_server.url()));
         let pki = TestPki::generate_with(&urls).unwrap();
+        *root_crl.lock().unwrap() = Some(CrlIssuer::new(pki.root.signer().unwrap()).unwrap());
         let ocsp = OcspResponder::new(
             pki.intermediate.certificate.clone(),
             pki.ocsp.signer().unwrap(),
@@ -136,6 +152,7 @@ impl Env {
             dir,
             responders,
             revocation_server: Some(server.spawn().unwrap()),
+            root_crl_server: Some(root_crl_server.spawn().unwrap()),
             tsa_server,
         }
     }
@@ -153,13 +170,16 @@ impl Env {
 
     /// Takes the OCSP responder and CRL distribution point off the network.
     fn stop_revocation(&mut self) {
-        if let Some(server) = self.revocation_server.take() {
+        for server in [self.revocation_server.take(), self.root_crl_server.take()]
+            .into_iter()
+            .flatten()
+        {
             server.stop().unwrap();
         }
     }
 
-    /// The root's CRL, covering the intermediate CA, whose certificate names no
-    /// distribution point.
+    /// The root's CRL, covering the intermediate CA: extra data for files whose signature
+    /// lacks the root, so that the intermediate's status cannot be fetched for them.
     fn root_crl(&self) -> ValidationData {
         let crl = CrlIssuer::new(self.pki.root.signer().unwrap())
             .unwrap()
@@ -191,7 +211,12 @@ impl Env {
         level: &str,
         pdf: &[u8],
     ) -> cloudsign_core::error::Result<Vec<u8>> {
-        let signer = identity.signer().unwrap();
+        // The root goes into the signature too: only with a certificate's issuer at hand can
+        // its status be fetched and checked, and that holds for the intermediate CA as well.
+        let mut chain = vec![identity.certificate.clone()];
+        chain.extend(identity.chain.iter().cloned());
+        chain.push(self.pki.root.certificate.clone());
+        let signer = LocalSigner::from_pkcs8_der(&identity.key_pkcs8_der, chain).unwrap();
         let tsa = self.tsa();
         let source = HttpRevocationSource::new().timeout(Duration::from_secs(5));
         let profile = match level {
@@ -229,9 +254,7 @@ fn b_lt_and_b_lta_validate_offline_and_name_their_level_and_evidence() {
     let lt = env.sign(&env.pki.signer_rsa, "B-LT", &contract).unwrap();
     let lta = env.sign(&env.pki.signer_ec, "B-LTA", &contract).unwrap();
     // The same levels made from B-T by `ltv add`, with the root's CRL for the intermediate CA
-    // (whose certificate names no distribution point) given as extra data. (pyHanko's AdES
-    // validation, which wants revocation data for every certificate below the anchor and a
-    // document timestamp over it, judges renewed archives in the `ltv extend` test.)
+    // also given as extra data (it is fetched from the intermediate's distribution point too).
     let bt = env.sign(&env.pki.signer_rsa, "B-T", &contract).unwrap();
     let extra = env.root_crl();
     let source = HttpRevocationSource::new();
@@ -260,6 +283,16 @@ fn b_lt_and_b_lta_validate_offline_and_name_their_level_and_evidence() {
             "{}",
             o.output
         );
+    }
+    // pyHanko's AdES validation wants revocation data for every certificate below the
+    // anchor, the intermediate CA included. It runs while the responders are up: the newest
+    // document timestamp's authority has no status in the file, as nothing covers it yet.
+    if oracles::require_tool("pyhanko") {
+        for (name, pdf) in [("b-lt.pdf", &lt), ("b-lta.pdf", &lta)] {
+            let (_dir, path) = temp_file(name, pdf);
+            let o = oracles::pyhanko_ltv_validate(&path, &env.root_pem());
+            assert!(o.ok, "{name}: {}", o.output);
+        }
     }
     // The responders go away: what follows rests on the documents alone.
     env.stop_revocation();
@@ -506,7 +539,7 @@ fn validation_data_after_a_no_changes_certification_is_warned_about() {
         .sign(&samples::contract_pdf())
         .unwrap();
     let source = HttpRevocationSource::new();
-    let updater = LtvUpdater::new(&source);
+    let updater = LtvUpdater::new(&source).extra(env.root_crl());
     assert_eq!(updater.warnings(&certified).unwrap().len(), 1);
     let with_dss = updater.add(&certified).unwrap();
     let report = env.validator().validate_pdf(&with_dss).unwrap();
