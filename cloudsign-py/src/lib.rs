@@ -6,6 +6,8 @@
 //! threads keep running; Python callbacks (external signers, timestamp transports) re-attach
 //! for the duration of the call.
 
+mod access;
+mod audit;
 mod errors;
 mod report;
 mod sign;
@@ -18,6 +20,12 @@ use pyo3::pymodule;
 /// Native part of the `cloudsign` package; import `cloudsign` instead.
 #[pymodule(name = "_native")]
 mod native {
+    #[pymodule_export]
+    use crate::access::{
+        IpAllowlist, PasswordPolicy, Totp, hash_password, password_needs_rehash, verify_password,
+    };
+    #[pymodule_export]
+    use crate::audit::{AuditReport, verify_audit_log};
     #[pymodule_export]
     use crate::report::{SignatureReport, VerificationReport, verify_pdf};
     #[pymodule_export]

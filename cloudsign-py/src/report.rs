@@ -1,6 +1,9 @@
 //! Verification and its reports, as frozen Python objects with `to_dict()`.
 
+use std::sync::Arc;
+
 use cloudsign_core::Validator;
+use cloudsign_core::revocation::HttpRevocationSource;
 use cloudsign_core::time::UnixTime;
 use cloudsign_core::validate::{SignatureReport as CoreSignature, ValidationReport};
 use cloudsign_core::x509::TrustStore;
@@ -170,7 +173,7 @@ impl VerificationReport {
     }
 }
 
-fn trust_store(certificates: &[Vec<u8>]) -> PyResult<TrustStore> {
+pub(crate) fn trust_store(certificates: &[Vec<u8>]) -> PyResult<TrustStore> {
     let mut store = TrustStore::new();
     for data in certificates {
         for cert in parse_certificates(data)? {
@@ -182,13 +185,18 @@ fn trust_store(certificates: &[Vec<u8>]) -> PyResult<TrustStore> {
 
 /// Verifies every signature of `pdf` against the trust anchors in `trust` (PEM or DER).
 #[pyfunction]
-#[pyo3(signature = (pdf, *, trust, tsa_trust=None, at=None))]
+///
+/// Offline by default: only the revocation data the document holds (its DSS) counts. With
+/// `fetch_revocation=True`, what is missing is fetched over HTTP from the addresses the
+/// certificates name.
+#[pyo3(signature = (pdf, *, trust, tsa_trust=None, at=None, fetch_revocation=false))]
 pub(crate) fn verify_pdf(
     py: Python<'_>,
     pdf: &[u8],
     trust: Vec<Vec<u8>>,
     tsa_trust: Option<Vec<Vec<u8>>>,
     at: Option<u64>,
+    fetch_revocation: bool,
 ) -> PyResult<VerificationReport> {
     let mut validator = Validator::new(trust_store(&trust)?);
     if let Some(anchors) = tsa_trust {
@@ -196,6 +204,9 @@ pub(crate) fn verify_pdf(
     }
     if let Some(secs) = at {
         validator = validator.at_time(UnixTime::from_secs(secs));
+    }
+    if fetch_revocation {
+        validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
     }
     let report = py.detach(|| validator.validate_pdf(pdf)).py()?;
     let signatures = report

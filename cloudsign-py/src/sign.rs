@@ -5,6 +5,7 @@ use cloudsign_core::pades::{
     DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature as CorePrepared,
     SignatureOptions, SignatureProfile,
 };
+use cloudsign_core::revocation::HttpRevocationSource;
 use cloudsign_core::tsp::{TimeStamper, TransportError, TspError};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -14,28 +15,24 @@ use crate::errors::{CallbackError, IntoPyResult, to_py_with};
 use crate::signer::{AnySigner, ToBeSigned, algorithm_name, parse_digest};
 
 /// The PAdES baseline levels this binding can produce.
-///
-/// Extension point: when the core offers B-LT and B-LTA (`SignatureProfile::BaselineLt` /
-/// `BaselineLta`, which also carry a revocation source), add their variants and names here and
-/// a `revocation=` argument to `sign_pdf`/`prepare_pdf`; until then those names are refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Level {
     B,
     T,
+    Lt,
+    Lta,
 }
 
 impl Level {
     /// The accepted spellings, exported as `cloudsign.SUPPORTED_LEVELS`.
-    pub(crate) const NAMES: [&'static str; 2] = ["b-b", "b-t"];
+    pub(crate) const NAMES: [&'static str; 4] = ["b-b", "b-t", "b-lt", "b-lta"];
 
     fn parse(name: &str) -> PyResult<Self> {
         match name.to_ascii_lowercase().as_str() {
             "b-b" => Ok(Self::B),
             "b-t" => Ok(Self::T),
-            "b-lt" | "b-lta" => Err(PyValueError::new_err(format!(
-                "level {name:?} is not available in this version of cloudsign (supported: {})",
-                Self::NAMES.join(", ")
-            ))),
+            "b-lt" => Ok(Self::Lt),
+            "b-lta" => Ok(Self::Lta),
             _ => Err(PyValueError::new_err(format!(
                 "unknown level {name:?} (supported: {})",
                 Self::NAMES.join(", ")
@@ -44,18 +41,42 @@ impl Level {
     }
 
     /// The core profile, checking that a timestamp authority is given exactly when needed.
-    fn profile<'a>(self, tsa: Option<&'a AnyTimestamper>) -> PyResult<SignatureProfile<'a>> {
+    /// The long-term levels fetch revocation data over HTTP from the addresses the
+    /// certificates name (OCSP, CRL distribution points, CA issuers).
+    fn profile<'a>(
+        self,
+        tsa: Option<&'a AnyTimestamper>,
+        revocation: &'a HttpRevocationSource,
+    ) -> PyResult<SignatureProfile<'a>> {
         match (self, tsa) {
             (Self::B, None) => Ok(SignatureProfile::BaselineB),
             (Self::T, Some(t)) => Ok(SignatureProfile::BaselineT {
                 timestamper: t.as_core(),
             }),
+            (Self::Lt, Some(t)) => Ok(SignatureProfile::BaselineLt {
+                timestamper: t.as_core(),
+                revocation,
+            }),
+            (Self::Lta, Some(t)) => Ok(SignatureProfile::BaselineLta {
+                timestamper: t.as_core(),
+                revocation,
+            }),
             (Self::B, Some(_)) => Err(PyValueError::new_err(
-                "tsa is used only at level \"b-t\"; pass level=\"b-t\" or drop tsa",
+                "tsa is not used at level \"b-b\"; pass a timestamped level or drop tsa",
             )),
-            (Self::T, None) => Err(PyValueError::new_err(
-                "level \"b-t\" needs tsa= (a URL or an object with exchange(request) -> bytes)",
-            )),
+            (_, None) => Err(PyValueError::new_err(format!(
+                "level {:?} needs tsa= (a URL or an object with exchange(request) -> bytes)",
+                self.name()
+            ))),
+        }
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::B => "b-b",
+            Self::T => "b-t",
+            Self::Lt => "b-lt",
+            Self::Lta => "b-lta",
         }
     }
 }
@@ -153,6 +174,7 @@ struct Request {
     tsa: Option<AnyTimestamper>,
     level: Level,
     options: SignatureOptions,
+    revocation: HttpRevocationSource,
 }
 
 impl Request {
@@ -192,14 +214,17 @@ impl Request {
             tsa: tsa.map(AnyTimestamper::extract).transpose()?,
             level,
             options,
+            revocation: HttpRevocationSource::new(),
         };
-        request.level.profile(request.tsa.as_ref())?;
+        request
+            .level
+            .profile(request.tsa.as_ref(), &request.revocation)?;
         Ok(request)
     }
 
     fn pdf_signer(&self) -> PyResult<PdfSigner<'_>> {
         Ok(PdfSigner::new(self.signer.as_core())
-            .profile(self.level.profile(self.tsa.as_ref())?)
+            .profile(self.level.profile(self.tsa.as_ref(), &self.revocation)?)
             .options(self.options.clone()))
     }
 
@@ -270,6 +295,12 @@ pub(crate) fn prepare_pdf(
         contact_info,
         certify,
     )?;
+    if matches!(request.level, Level::Lt | Level::Lta) {
+        // The validation data depends on the finished signature, so it cannot be prepared.
+        return Err(PyValueError::new_err(
+            "prepare_pdf makes levels \"b-b\" and \"b-t\"; sign_pdf makes \"b-lt\" and \"b-lta\"",
+        ));
+    }
     let pdf_signer = request.pdf_signer()?;
     let inner = py
         .detach(|| pdf_signer.prepare(pdf))

@@ -16,9 +16,13 @@ mod oracles;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, OnceLock};
 
-use cloudsign_core::serve::{HttpServer, timestamp_handler};
-use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::audit::{AuditLog, CheckpointPolicy, FsyncPolicy, JsonLinesFile};
+use cloudsign_core::revocation::{CrlIssuer, OcspResponder};
+use cloudsign_core::serve::{BackgroundServer, HttpServer, revocation_handler, timestamp_handler};
+use cloudsign_core::testkit::{PkiUrls, TestPki, samples};
+use cloudsign_core::time::SystemClock;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -82,6 +86,86 @@ fn require_python_modules() -> bool {
     false
 }
 
+/// The PKI's timestamp authority, served on loopback.
+fn serve_tsa(pki: &TestPki) -> BackgroundServer {
+    let authority = pki.authority().unwrap();
+    HttpServer::bind(
+        "127.0.0.1:0",
+        timestamp_handler(move |r| authority.respond(r)),
+    )
+    .unwrap()
+    .spawn()
+    .unwrap()
+}
+
+/// A test PKI whose certificates name an OCSP responder and a CRL distribution point on
+/// loopback, written to `dir`, with those responders and its timestamp authority running
+/// (for B-LT and B-LTA).
+fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
+    // The addresses go into the certificates, so the server is bound before the PKI exists
+    // and answers from the responders once they do.
+    let responders: Arc<OnceLock<(OcspResponder, CrlIssuer)>> = Arc::default();
+    let (ocsp, crl) = (Arc::clone(&responders), Arc::clone(&responders));
+    let server = HttpServer::bind(
+        "127.0.0.1:0",
+        revocation_handler(
+            move |request| {
+                ocsp.get()
+                    .map(|(o, _)| o.respond(request))
+                    .unwrap_or_default()
+            },
+            move || crl.get().and_then(|(_, c)| c.issue().ok()),
+        ),
+    )
+    .unwrap();
+    let base = server.url();
+    let pki = TestPki::generate_with(
+        &PkiUrls::default()
+            .ocsp(&format!("{base}ocsp"))
+            .crl(&format!("{base}ca.crl")),
+    )
+    .unwrap();
+    let responder = OcspResponder::new(
+        pki.intermediate.certificate.clone(),
+        pki.ocsp.signer().unwrap(),
+    )
+    .unwrap();
+    let issuer = CrlIssuer::new(pki.intermediate.signer().unwrap()).unwrap();
+    if responders.set((responder, issuer)).is_err() {
+        panic!("the responders are set once");
+    }
+    std::fs::create_dir(dir).unwrap();
+    pki.write_to_dir(dir, "test").unwrap();
+    (server.spawn().unwrap(), serve_tsa(&pki))
+}
+
+/// An audit log of two entries and a checkpoint timestamped by the PKI's authority.
+fn write_audit_log(pki: &TestPki, path: &Path) {
+    let sink = JsonLinesFile::open(path, FsyncPolicy::default()).unwrap();
+    let mut log = AuditLog::create(
+        sink,
+        Box::new(SystemClock),
+        Box::new(pki.authority().unwrap()),
+        CheckpointPolicy::default(),
+    )
+    .unwrap();
+    log.append(
+        "operator",
+        "token.issue",
+        "contract-1",
+        serde_json::Value::Null,
+    )
+    .unwrap();
+    log.checkpoint().unwrap();
+    log.append(
+        "operator",
+        "token.revoke",
+        "contract-1",
+        serde_json::json!({"why": "test"}),
+    )
+    .unwrap();
+}
+
 #[test]
 fn python_package_passes_pytest_and_stubtest() {
     if !(oracles::require_tool("maturin")
@@ -124,14 +208,10 @@ fn python_package_passes_pytest_and_stubtest() {
     pki.write_to_dir(&pki_dir, "test").unwrap();
     std::fs::write(pki_dir.join("contract.pdf"), samples::contract_pdf()).unwrap();
     std::fs::write(pki_dir.join("large.pdf"), samples::large_pdf(4 << 20)).unwrap();
-    let authority = pki.authority().unwrap();
-    let tsa = HttpServer::bind(
-        "127.0.0.1:0",
-        timestamp_handler(move |r| authority.respond(r)),
-    )
-    .unwrap()
-    .spawn()
-    .unwrap();
+    write_audit_log(&pki, &pki_dir.join("audit.jsonl"));
+    let tsa = serve_tsa(&pki);
+    let ltv_dir = pki_dir.join("ltv");
+    let (_revocation, ltv_tsa) = revocation_pki(&ltv_dir);
 
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     run(
@@ -142,6 +222,8 @@ fn python_package_passes_pytest_and_stubtest() {
             .current_dir(tmp.path())
             .env("CLOUDSIGN_TEST_PKI", &pki_dir)
             .env("CLOUDSIGN_TEST_TSA_URL", tsa.url())
+            .env("CLOUDSIGN_TEST_LTV_PKI", &ltv_dir)
+            .env("CLOUDSIGN_TEST_LTV_TSA_URL", ltv_tsa.url())
             .env("CLOUDSIGN_README", workspace_root().join("README.md"))
             .env("PYTHONDONTWRITEBYTECODE", "1"),
         "pytest",

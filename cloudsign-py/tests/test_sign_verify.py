@@ -93,16 +93,17 @@ def test_unsigned_document_does_not_pass(contract, root_pem):
 
 
 def test_levels(contract, rsa_signer, tsa_url):
-    assert cloudsign.SUPPORTED_LEVELS == ["b-b", "b-t"]
-    for level in ("b-lt", "b-lta"):
-        with pytest.raises(ValueError, match="not available"):
-            cloudsign.sign_pdf(contract, rsa_signer, level=level, tsa=tsa_url)
+    assert cloudsign.SUPPORTED_LEVELS == ["b-b", "b-t", "b-lt", "b-lta"]
     with pytest.raises(ValueError, match="unknown level"):
         cloudsign.sign_pdf(contract, rsa_signer, level="x")
-    with pytest.raises(ValueError, match="needs tsa"):
-        cloudsign.sign_pdf(contract, rsa_signer, level="b-t")
-    with pytest.raises(ValueError, match="only at level"):
+    for level in ("b-t", "b-lt", "B-LTA"):
+        with pytest.raises(ValueError, match="needs tsa"):
+            cloudsign.sign_pdf(contract, rsa_signer, level=level)
+    with pytest.raises(ValueError, match="not used at level"):
         cloudsign.sign_pdf(contract, rsa_signer, level="b-b", tsa=tsa_url)
+    # The validation data depends on the finished signature: no two-phase long-term levels.
+    with pytest.raises(ValueError, match="sign_pdf makes"):
+        cloudsign.prepare_pdf(contract, rsa_signer, level="b-lta", tsa=tsa_url)
 
 
 def test_verification_runs_without_the_gil(pki, rsa_signer, root_pem):

@@ -1,5 +1,5 @@
 """cloudsign: sign and verify PDF contracts (PAdES), with RFC 3161 timestamps, encrypted blob
-storage and recipient tokens. A Python binding of the Rust library of the same name.
+storage, recipient tokens, account protection and audit logs. A Python binding of the Rust library of the same name.
 
     import cloudsign
 
@@ -34,7 +34,10 @@ from ._errors import (
 )
 from ._native import (
     SUPPORTED_LEVELS,
+    AuditReport,
     BlobStore,
+    IpAllowlist,
+    PasswordPolicy,
     PreparedSignature,
     SignatureReport,
     SignedTokenInfo,
@@ -44,11 +47,16 @@ from ._native import (
     TokenRecord,
     TokenStore,
     ToBeSigned,
+    Totp,
     VerificationReport,
     __version__,
+    hash_password,
+    password_needs_rehash,
     prepare_pdf,
     sign_pdf,
     timestamp_pdf,
+    verify_audit_log,
+    verify_password,
     verify_pdf,
 )
 
@@ -85,6 +93,7 @@ class TimestampTransport(Protocol):
 __all__ = [
     "SUPPORTED_LEVELS",
     "AuditError",
+    "AuditReport",
     "AuthError",
     "BlobStore",
     "CertificateError",
@@ -94,7 +103,9 @@ __all__ = [
     "CryptoError",
     "ExternalSigner",
     "InvalidKeyError",
+    "IpAllowlist",
     "LimitError",
+    "PasswordPolicy",
     "PdfError",
     "PreparedSignature",
     "RevocationError",
@@ -111,10 +122,15 @@ __all__ = [
     "TokenError",
     "TokenRecord",
     "TokenStore",
+    "Totp",
     "VerificationReport",
     "__version__",
+    "hash_password",
+    "password_needs_rehash",
     "prepare_pdf",
     "sign_pdf",
     "timestamp_pdf",
+    "verify_audit_log",
+    "verify_password",
     "verify_pdf",
 ]

@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence, Tuple, Union, final
 from . import ExternalSigner, TimestampTransport
 
 __all__ = [
+    "AuditReport",
     "BlobStore",
     "PreparedSignature",
     "SUPPORTED_LEVELS",
@@ -16,14 +17,21 @@ __all__ = [
     "SignedTokenKeys",
     "Signer",
     "StaticKeyProvider",
+    "IpAllowlist",
+    "PasswordPolicy",
     "ToBeSigned",
     "TokenRecord",
     "TokenStore",
+    "Totp",
     "VerificationReport",
     "__version__",
+    "hash_password",
+    "password_needs_rehash",
     "prepare_pdf",
     "sign_pdf",
     "timestamp_pdf",
+    "verify_audit_log",
+    "verify_password",
     "verify_pdf",
 ]
 
@@ -158,6 +166,7 @@ def verify_pdf(
     trust: Sequence[bytes],
     tsa_trust: Optional[Sequence[bytes]] = None,
     at: Optional[int] = None,
+    fetch_revocation: bool = False,
 ) -> VerificationReport: ...
 
 @final
@@ -271,3 +280,100 @@ class SignedTokenKeys:
         now: Optional[int] = None,
     ) -> str: ...
     def verify(self, token: str, *, now: Optional[int] = None) -> SignedTokenInfo: ...
+
+def hash_password(
+    password: str,
+    *,
+    memory_kib: Optional[int] = None,
+    iterations: Optional[int] = None,
+    parallelism: Optional[int] = None,
+) -> str: ...
+def verify_password(password: str, phc: str) -> bool: ...
+def password_needs_rehash(
+    phc: str,
+    *,
+    memory_kib: Optional[int] = None,
+    iterations: Optional[int] = None,
+    parallelism: Optional[int] = None,
+) -> bool: ...
+
+@final
+class PasswordPolicy:
+    """Rules for new passwords: length, no repeats, sequences or personal data, zxcvbn score."""
+
+    def __new__(
+        cls, *, min_chars: Optional[int] = None, min_score: Optional[int] = None
+    ) -> PasswordPolicy: ...
+    @property
+    def min_chars(self) -> int: ...
+    @property
+    def min_score(self) -> int: ...
+    def weakness(self, password: str, user_inputs: Sequence[str] = ...) -> Optional[str]: ...
+    def check(self, password: str, user_inputs: Sequence[str] = ...) -> None: ...
+
+@final
+class Totp:
+    """A TOTP (RFC 6238) configuration for one account; the secret stays in Rust memory."""
+
+    def __new__(
+        cls,
+        secret: Union[str, bytes],
+        *,
+        algorithm: str = "SHA1",
+        digits: int = 6,
+        period: int = 30,
+        skew: int = 1,
+    ) -> Totp: ...
+    @staticmethod
+    def generate(
+        *, algorithm: str = "SHA1", digits: int = 6, period: int = 30, skew: int = 1
+    ) -> Totp: ...
+    @property
+    def secret_base32(self) -> str: ...
+    @property
+    def secret(self) -> bytes: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def digits(self) -> int: ...
+    @property
+    def period(self) -> int: ...
+    def code(self, time: Optional[int] = None) -> str: ...
+    def verify(
+        self, code: str, *, now: Optional[int] = None, last_used_step: Optional[int] = None
+    ) -> int: ...
+    def provisioning_uri(self, issuer: str, account: str) -> str: ...
+
+@final
+class IpAllowlist:
+    """Addresses and CIDR ranges allowed to reach an account; empty allows nothing."""
+
+    def __new__(cls, entries: Sequence[str]) -> IpAllowlist: ...
+    def allows(self, ip: str) -> bool: ...
+    def __contains__(self, ip: str, /) -> bool: ...
+    def __len__(self) -> int: ...
+    @property
+    def rules(self) -> list[str]: ...
+
+@final
+class AuditReport:
+    """A verified audit log segment."""
+
+    @property
+    def records(self) -> int: ...
+    @property
+    def checkpoints(self) -> int: ...
+    @property
+    def last_checkpoint_seq(self) -> Optional[int]: ...
+    @property
+    def last_checkpoint_time(self) -> Optional[int]: ...
+    @property
+    def unanchored_records(self) -> int: ...
+    @property
+    def head_hash(self) -> str: ...
+    @property
+    def previous_segment_head(self) -> Optional[str]: ...
+    def contains_head(self, hash: str) -> bool: ...
+    def truncation_note(self) -> str: ...
+
+def verify_audit_log(path: _Path, *, tsa_trust: Optional[Sequence[bytes]] = None) -> AuditReport: ...
