@@ -190,6 +190,14 @@ void cs_bytes_free(struct cs_bytes *bytes);
 // The library version, e.g. `"0.1.0"` (static, never freed).
 const char *cs_version(void);
 
+// Hashes `password` with argon2id at the OWASP minimum cost and a fresh salt; `*out`
+// receives the PHC string (`$argon2id$v=19$...`) to store.
+cs_status cs_password_hash(const char *password, struct cs_bytes **out, struct cs_error **err);
+
+// Checks `password` against the stored PHC string `phc` (constant-time): `CS_OK` on a
+// match, `CS_ERR_AUTH` for a wrong password or a malformed `phc`.
+cs_status cs_password_verify(const char *password, const char *phc, struct cs_error **err);
+
 // The status code of `err` (`CS_ERR_NULL_ARGUMENT` for NULL).
 cs_status cs_error_status(const struct cs_error *err);
 
