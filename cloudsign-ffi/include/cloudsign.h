@@ -24,6 +24,14 @@
 // PAdES baseline B-T: B-B plus an RFC 3161 signature timestamp from the options' TSA URL.
 #define CS_LEVEL_B_T 2
 
+// PAdES baseline B-LT: B-T plus the certificates, OCSP responses and CRLs that validate the
+// signer's and the timestamp authority's chains, fetched over HTTP from the responders and
+// distribution points the certificates name, and stored in the document's DSS.
+#define CS_LEVEL_B_LT 3
+
+// PAdES baseline B-LTA: B-LT plus a document timestamp over it, from the options' TSA URL.
+#define CS_LEVEL_B_LTA 4
+
 // RSA PKCS#1 v1.5 with SHA-256.
 #define CS_ALG_RSA_PKCS1V15_SHA256 1
 
@@ -182,6 +190,14 @@ void cs_bytes_free(struct cs_bytes *bytes);
 // The library version, e.g. `"0.1.0"` (static, never freed).
 const char *cs_version(void);
 
+// Hashes `password` with argon2id at the OWASP minimum cost and a fresh salt; `*out`
+// receives the PHC string (`$argon2id$v=19$...`) to store.
+cs_status cs_password_hash(const char *password, struct cs_bytes **out, struct cs_error **err);
+
+// Checks `password` against the stored PHC string `phc` (constant-time): `CS_OK` on a
+// match, `CS_ERR_AUTH` for a wrong password or a malformed `phc`.
+cs_status cs_password_verify(const char *password, const char *phc, struct cs_error **err);
+
 // The status code of `err` (`CS_ERR_NULL_ARGUMENT` for NULL).
 cs_status cs_error_status(const struct cs_error *err);
 
@@ -196,7 +212,9 @@ void cs_error_free(struct cs_error *err);
 // panicked.
 struct cs_sign_options *cs_sign_options_new(void);
 
-// Sets the level: `CS_LEVEL_B_B` or `CS_LEVEL_B_T` (which needs a TSA URL).
+// Sets the level: `CS_LEVEL_B_B`, or `CS_LEVEL_B_T`, `CS_LEVEL_B_LT`, `CS_LEVEL_B_LTA`
+// (which need a TSA URL; the long-term levels also reach the OCSP responders and CRL
+// distribution points named in the certificates, over HTTP, while signing).
 cs_status cs_sign_options_set_level(struct cs_sign_options *options,
                                     uint32_t level,
                                     struct cs_error **err);
@@ -402,6 +420,14 @@ cs_status cs_validator_set_tsa_trust(struct cs_validator *validator,
                                      const uint8_t *trust_pem,
                                      size_t trust_pem_len,
                                      struct cs_error **err);
+
+// Whether to fetch revocation data the document does not hold (OCSP, CRLs, issuer
+// certificates) over HTTP from the addresses the certificates name. Off by default: the
+// validation is offline and rests on the document's DSS alone, and a certificate whose status
+// cannot be shown makes the result indeterminate.
+cs_status cs_validator_set_fetch_revocation(struct cs_validator *validator,
+                                            bool fetch,
+                                            struct cs_error **err);
 
 // Validates every signature and document timestamp in `pdf`. A bad signature is a report
 // that did not pass, not an error; an error means no report could be made (not a PDF, a

@@ -32,6 +32,7 @@
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod error;
 mod ffi;
 pub mod sign;

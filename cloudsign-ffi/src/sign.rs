@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use cloudsign_core::http::HttpTimeStamper;
+use cloudsign_core::http::{HttpRevocationSource, HttpTimeStamper};
 use cloudsign_core::pades::{DocumentTimestamper, PdfSigner, PreparedSignature};
 use cloudsign_core::{SignatureOptions, SignatureProfile};
 
@@ -15,13 +15,20 @@ use crate::signer::{algorithm_code, cs_signer};
 pub const CS_LEVEL_B_B: u32 = 1;
 /// PAdES baseline B-T: B-B plus an RFC 3161 signature timestamp from the options' TSA URL.
 pub const CS_LEVEL_B_T: u32 = 2;
-// 3 and 4 are reserved for B-LT and B-LTA: add them to `Level` and its `profile` match.
+/// PAdES baseline B-LT: B-T plus the certificates, OCSP responses and CRLs that validate the
+/// signer's and the timestamp authority's chains, fetched over HTTP from the responders and
+/// distribution points the certificates name, and stored in the document's DSS.
+pub const CS_LEVEL_B_LT: u32 = 3;
+/// PAdES baseline B-LTA: B-LT plus a document timestamp over it, from the options' TSA URL.
+pub const CS_LEVEL_B_LTA: u32 = 4;
 
 /// The level to produce, as the core's `SignatureProfile` needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     BaselineB,
     BaselineT,
+    BaselineLt,
+    BaselineLta,
 }
 
 impl Level {
@@ -29,6 +36,8 @@ impl Level {
         match code {
             CS_LEVEL_B_B => Ok(Self::BaselineB),
             CS_LEVEL_B_T => Ok(Self::BaselineT),
+            CS_LEVEL_B_LT => Ok(Self::BaselineLt),
+            CS_LEVEL_B_LTA => Ok(Self::BaselineLta),
             other => Err(Failure::invalid(format!("unknown signature level {other}"))),
         }
     }
@@ -58,7 +67,7 @@ impl cs_sign_options {
     /// The HTTP timestamp client for the configured URLs, first URL first.
     fn timestamper(&self) -> Result<HttpTimeStamper, Failure> {
         let (first, fallbacks) = self.tsa_urls.split_first().ok_or_else(|| {
-            Failure::invalid("level B-T needs a TSA URL (cs_sign_options_add_tsa_url)")
+            Failure::invalid("levels B-T and above need a TSA URL (cs_sign_options_add_tsa_url)")
         })?;
         let mut stamper = HttpTimeStamper::new(first)?;
         for url in fallbacks {
@@ -72,17 +81,33 @@ impl cs_sign_options {
         &self,
         sign: impl FnOnce(SignatureProfile<'_>) -> cloudsign_core::error::Result<T>,
     ) -> Result<T, Failure> {
-        // The extension point for further levels: each arm builds what its profile carries
-        // (B-LT and B-LTA will add a revocation source next to the timestamper).
-        Ok(match self.level {
-            Level::BaselineB => sign(SignatureProfile::BaselineB)?,
+        // Each arm builds what its profile carries; the timestamper only when it is needed.
+        let timestamper;
+        let revocation = HttpRevocationSource::new();
+        let profile = match self.level {
+            Level::BaselineB => SignatureProfile::BaselineB,
             Level::BaselineT => {
-                let timestamper = self.timestamper()?;
-                sign(SignatureProfile::BaselineT {
+                timestamper = self.timestamper()?;
+                SignatureProfile::BaselineT {
                     timestamper: &timestamper,
-                })?
+                }
             }
-        })
+            Level::BaselineLt => {
+                timestamper = self.timestamper()?;
+                SignatureProfile::BaselineLt {
+                    timestamper: &timestamper,
+                    revocation: &revocation,
+                }
+            }
+            Level::BaselineLta => {
+                timestamper = self.timestamper()?;
+                SignatureProfile::BaselineLta {
+                    timestamper: &timestamper,
+                    revocation: &revocation,
+                }
+            }
+        };
+        Ok(sign(profile)?)
     }
 }
 
@@ -95,7 +120,9 @@ pub extern "C" fn cs_sign_options_new() -> *mut cs_sign_options {
     })
 }
 
-/// Sets the level: `CS_LEVEL_B_B` or `CS_LEVEL_B_T` (which needs a TSA URL).
+/// Sets the level: `CS_LEVEL_B_B`, or `CS_LEVEL_B_T`, `CS_LEVEL_B_LT`, `CS_LEVEL_B_LTA`
+/// (which need a TSA URL; the long-term levels also reach the OCSP responders and CRL
+/// distribution points named in the certificates, over HTTP, while signing).
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_sign_options_set_level(
     options: *mut cs_sign_options,

@@ -1,7 +1,9 @@
 //! Verification: a validator with its trust anchors, and the report as accessors and JSON.
 
 use std::ffi::{CString, c_char};
+use std::sync::Arc;
 
+use cloudsign_core::http::HttpRevocationSource;
 use cloudsign_core::validate::{Indication, SignatureReport};
 use cloudsign_core::x509::{CertificateError, TrustStore};
 use cloudsign_core::{ValidationReport, Validator};
@@ -22,6 +24,7 @@ pub const CS_INDICATION_FAILED: u32 = 3;
 pub struct cs_validator {
     trust: TrustStore,
     tsa_trust: Option<TrustStore>,
+    fetch_revocation: bool,
 }
 
 /// The anchors in PEM text; none at all is a caller's mistake, not an empty trust list.
@@ -48,6 +51,7 @@ pub extern "C" fn cs_validator_new(
         out.set(cs_validator {
             trust,
             tsa_trust: None,
+            fetch_revocation: false,
         });
         Ok(())
     })
@@ -65,6 +69,22 @@ pub extern "C" fn cs_validator_set_tsa_trust(
         let validator = ffi::handle_mut(validator, "validator")?;
         let trust = trust_store(ffi::bytes(trust_pem, trust_pem_len, "trust_pem")?)?;
         validator.tsa_trust = Some(trust);
+        Ok(())
+    })
+}
+
+/// Whether to fetch revocation data the document does not hold (OCSP, CRLs, issuer
+/// certificates) over HTTP from the addresses the certificates name. Off by default: the
+/// validation is offline and rests on the document's DSS alone, and a certificate whose status
+/// cannot be shown makes the result indeterminate.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_validator_set_fetch_revocation(
+    validator: *mut cs_validator,
+    fetch: bool,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        ffi::handle_mut(validator, "validator")?.fetch_revocation = fetch;
         Ok(())
     })
 }
@@ -87,6 +107,9 @@ pub extern "C" fn cs_validator_validate(
         let mut validator = Validator::new(v.trust.clone());
         if let Some(tsa) = &v.tsa_trust {
             validator = validator.tsa_trust(tsa.clone());
+        }
+        if v.fetch_revocation {
+            validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
         }
         out.set(cs_report::new(validator.validate_pdf(pdf)?)?);
         Ok(())

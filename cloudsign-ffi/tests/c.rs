@@ -13,14 +13,65 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use cloudsign_core::serve::{BackgroundServer, HttpServer, timestamp_handler};
-use cloudsign_core::testkit::{TestPki, samples};
+use cloudsign_core::revocation::{CrlIssuer, OcspResponder};
+use cloudsign_core::serve::{BackgroundServer, HttpServer, revocation_handler, timestamp_handler};
+use cloudsign_core::testkit::{PkiUrls, TestPki, samples};
 
-/// A test PKI written to a folder, a sample contract, and a timestamp authority on loopback.
+/// A test PKI written to a folder, a sample contract, and a timestamp authority on loopback;
+/// in the subfolder `long-term`, a second PKI whose certificates name an OCSP responder and a CRL
+/// on loopback, with those and its own timestamp authority running (URL in `long-term/tsa_url`).
 struct Fixture {
     dir: tempfile::TempDir,
     tsa_url: String,
-    _tsa: BackgroundServer,
+    _servers: Vec<BackgroundServer>,
+}
+
+/// A timestamp authority of `pki` on loopback.
+fn tsa_server(pki: &TestPki) -> BackgroundServer {
+    let authority = pki.authority().unwrap();
+    HttpServer::bind(
+        "127.0.0.1:0",
+        timestamp_handler(move |req| authority.respond(req)),
+    )
+    .unwrap()
+    .spawn()
+    .unwrap()
+}
+
+/// Writes the long-term PKI to `dir` and starts its OCSP responder, CRL issuer and TSA.
+fn ltv_pki(dir: &Path) -> [BackgroundServer; 2] {
+    let slot: std::sync::Arc<OnceLock<(OcspResponder, CrlIssuer)>> = Default::default();
+    let (ocsp_slot, crl_slot) = (slot.clone(), slot.clone());
+    let server = HttpServer::bind(
+        "127.0.0.1:0",
+        revocation_handler(
+            move |request| {
+                ocsp_slot
+                    .get()
+                    .map(|(o, _)| o.respond(request))
+                    .unwrap_or_default()
+            },
+            move || crl_slot.get().and_then(|(_, c)| c.issue().ok()),
+        ),
+    )
+    .unwrap();
+    let base = server.url();
+    let urls = PkiUrls::default()
+        .ocsp(&format!("{base}ocsp"))
+        .crl(&format!("{base}ca.crl"));
+    let pki = TestPki::generate_with(&urls).unwrap();
+    let ocsp = OcspResponder::new(
+        pki.intermediate.certificate.clone(),
+        pki.ocsp.signer().unwrap(),
+    )
+    .unwrap();
+    let crl = CrlIssuer::new(pki.intermediate.signer().unwrap()).unwrap();
+    slot.set((ocsp, crl)).ok().unwrap();
+    std::fs::create_dir(dir).unwrap();
+    pki.write_to_dir(dir, "test").unwrap();
+    let tsa = tsa_server(&pki);
+    std::fs::write(dir.join("tsa_url"), tsa.url()).unwrap();
+    [server.spawn().unwrap(), tsa]
 }
 
 fn fixture() -> &'static Fixture {
@@ -30,18 +81,13 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().unwrap();
         pki.write_to_dir(dir.path(), "test").unwrap();
         std::fs::write(dir.path().join("contract.pdf"), samples::contract_pdf()).unwrap();
-        let authority = pki.authority().unwrap();
-        let tsa = HttpServer::bind(
-            "127.0.0.1:0",
-            timestamp_handler(move |req| authority.respond(req)),
-        )
-        .unwrap()
-        .spawn()
-        .unwrap();
+        let tsa = tsa_server(&pki);
+        let mut servers = vec![tsa];
+        servers.extend(ltv_pki(&dir.path().join("long-term")));
         Fixture {
-            tsa_url: format!("http://{}/", tsa.local_addr()),
+            tsa_url: format!("http://{}/", servers[0].local_addr()),
             dir,
-            _tsa: tsa,
+            _servers: servers,
         }
     })
 }
@@ -133,7 +179,7 @@ fn c_test_programs_pass_under_valgrind() {
         .filter(|p| p.extension().is_some_and(|e| e == "c"))
         .collect();
     sources.sort();
-    assert!(sources.len() >= 3, "{sources:?}");
+    assert!(sources.len() >= 4, "{sources:?}");
     for source in &sources {
         let binary = f.dir.path().join(source.file_stem().unwrap());
         compile(source, &binary);

@@ -1,0 +1,95 @@
+/* Long-term levels: B-LT and B-LTA signed against the loopback TSA, OCSP responder and CRL
+ * of the fixture's `long-term` PKI, verified offline (the document's DSS alone) and with
+ * revocation fetching on; the levels' error paths.
+ *
+ *   ltv FIXTURE_DIR TSA_URL
+ * (the `long-term` PKI's own TSA URL is in FIXTURE_DIR/long-term/tsa_url) */
+#include <stdbool.h>
+
+#include "support.h"
+
+static char dir[4096];
+static char tsa_url[1024];
+
+static cs_signer *p12_signer(void) {
+    buffer p12 = read_file(dir, "signer-rsa.p12");
+    cs_signer *signer = NULL;
+    OK(cs_signer_new_pkcs12(p12.data, p12.len, "test", &signer, &err));
+    free(p12.data);
+    return signer;
+}
+
+static cs_bytes *sign_at(uint32_t level, const buffer *pdf) {
+    cs_signer *signer = p12_signer();
+    cs_sign_options *options = cs_sign_options_new();
+    OK(cs_sign_options_set_level(options, level, &err));
+    OK(cs_sign_options_add_tsa_url(options, tsa_url, &err));
+    cs_bytes *signed_pdf = NULL;
+    OK(cs_sign(signer, options, pdf->data, pdf->len, &signed_pdf, &err));
+    cs_sign_options_free(options);
+    cs_signer_free(signer);
+    return signed_pdf;
+}
+
+/* Validates `pdf` against the long-term root; expects a pass, the signature at `level`. */
+static void expect_level(const cs_bytes *pdf, bool fetch, const char *level) {
+    buffer root = read_file(dir, "root.pem");
+    cs_validator *v = NULL;
+    OK(cs_validator_new(root.data, root.len, &v, &err));
+    free(root.data);
+    OK(cs_validator_set_fetch_revocation(v, fetch, &err));
+    cs_report *report = NULL;
+    OK(cs_validator_validate(v, cs_bytes_data(pdf), cs_bytes_len(pdf), &report, &err));
+    if (!cs_report_passed(report)) FAIL("report did not pass: %s", cs_report_json(report));
+    CHECK(cs_report_indication(report, 0) == CS_INDICATION_PASSED);
+    if (strcmp(cs_report_level(report, 0), level) != 0)
+        FAIL("level %s, expected %s", cs_report_level(report, 0), level);
+    CHECK(cs_report_proven_time(report, 0) != NULL);
+    CHECK(strstr(cs_report_json(report), "\"DSS\"") != NULL);
+    cs_report_free(report);
+    cs_validator_free(v);
+}
+
+static void errors(const buffer *pdf) {
+    cs_sign_options *options = cs_sign_options_new();
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_level(options, 5, &err));
+    OK(cs_sign_options_set_level(options, CS_LEVEL_B_LTA, &err));
+    cs_signer *signer = p12_signer();
+    cs_bytes *out = NULL;
+    /* No TSA URL: the long-term levels need one. */
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign(signer, options, pdf->data, pdf->len, &out, &err));
+    CHECK(out == NULL);
+    /* Two-phase signing stays at B-B. */
+    cs_prepared *prepared = NULL;
+    EXPECT(CS_ERR_INVALID_ARGUMENT,
+           cs_prepare(signer, options, pdf->data, pdf->len, &prepared, &err));
+    CHECK(prepared == NULL);
+    EXPECT(CS_ERR_NULL_ARGUMENT, cs_validator_set_fetch_revocation(NULL, true, &err));
+    cs_signer_free(signer);
+    cs_sign_options_free(options);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) FAIL("usage: ltv FIXTURE_DIR TSA_URL");
+    snprintf(dir, sizeof dir, "%s/long-term", argv[1]);
+    buffer url = read_file(dir, "tsa_url");
+    if (url.len == 0 || url.len >= sizeof tsa_url) FAIL("bad tsa_url file");
+    memcpy(tsa_url, url.data, url.len);
+    free(url.data);
+    buffer pdf = read_file(argv[1], "contract.pdf");
+
+    cs_bytes *lt = sign_at(CS_LEVEL_B_LT, &pdf);
+    expect_level(lt, false, "B-LT");
+    cs_bytes_free(lt);
+
+    cs_bytes *lta = sign_at(CS_LEVEL_B_LTA, &pdf);
+    expect_level(lta, false, "B-LTA");
+    expect_level(lta, true, "B-LTA");
+    write_file(argv[1], "c-b-lta.pdf", lta);
+    cs_bytes_free(lta);
+
+    errors(&pdf);
+    free(pdf.data);
+    printf("ltv: ok\n");
+    return 0;
+}
