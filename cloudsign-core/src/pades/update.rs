@@ -4,7 +4,7 @@
 //! memory, a new file, or an append in place.
 
 use std::fs::File;
-use std::io::Write as _;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::options::{DocMdpPermissions, certification_level};
@@ -106,21 +106,38 @@ pub(crate) fn make_in_memory<M: UpdateMaker>(
 
 /// Streams `input` into a new file `output` with the update appended. The output appears
 /// complete or not at all (temporary file beside it, synced, renamed).
+///
+/// The unchanged prefix is copied by the kernel and flushed to disk on a second thread while
+/// this one hashes the input, so the copy and its write-back overlap the hashing. Should the
+/// input change meanwhile (its length or modification time), nothing is written.
 pub(crate) fn make_file<M: UpdateMaker>(
     maker: &M,
     input: &Path,
     output: &Path,
     limits: &Limits,
 ) -> Result<()> {
-    let doc = Document::open(File::open(input)?, limits)?;
+    let file = File::open(input)?;
+    let before = Fingerprint::of(&file)?;
+    let doc = Document::open(file, limits)?;
     let draft = maker.draft(&doc)?;
     let tmp_path = temporary_path_beside(output);
     let result = (|| {
         let mut tmp = File::create(&tmp_path)?;
         let mut hasher = Hasher::new(maker.digest_algorithm());
-        hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, Some(&mut tmp))?;
+        let base_len = draft.base_len;
+        std::thread::scope(|scope| {
+            let copier = scope.spawn(|| copy_prefix(doc.source(), &tmp, base_len));
+            let hashed = hash_source_range(doc.source(), 0, base_len, &mut hasher);
+            let copied = copier
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            hashed.and(copied)
+        })?;
         hash_draft(&draft, &mut hasher);
         let update = maker.complete(draft, hasher.finalize())?;
+        if Fingerprint::of(doc.source())? != before {
+            return Err(SigningError::DocumentMismatch.into());
+        }
         tmp.write_all(&update)?;
         tmp.sync_all()?;
         drop(tmp);
@@ -133,13 +150,42 @@ pub(crate) fn make_file<M: UpdateMaker>(
     result
 }
 
+/// Copies the first `len` bytes of `input` to the start of `output` (in the kernel where the
+/// system can) and flushes them to disk.
+fn copy_prefix(input: &File, mut output: &File, len: u64) -> std::io::Result<()> {
+    let mut reader = input.try_clone()?;
+    reader.seek(SeekFrom::Start(0))?;
+    let copied = std::io::copy(&mut reader.take(len), &mut output)?;
+    if copied != len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    output.sync_data()
+}
+
+/// What tells that a file changed while it was being signed.
+#[derive(PartialEq, Eq)]
+struct Fingerprint {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Fingerprint {
+    fn of(file: &File) -> std::io::Result<Self> {
+        let meta = file.metadata()?;
+        Ok(Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
 /// Appends the update to the file at `path`; nothing is written unless it is complete.
 pub(crate) fn make_in_place<M: UpdateMaker>(maker: &M, path: &Path, limits: &Limits) -> Result<()> {
     let mut file = File::options().read(true).append(true).open(path)?;
     let doc = Document::open(file.try_clone()?, limits)?;
     let draft = maker.draft(&doc)?;
     let mut hasher = Hasher::new(maker.digest_algorithm());
-    hash_source_range(doc.source(), 0, draft.base_len, &mut hasher, None)?;
+    hash_source_range(doc.source(), 0, draft.base_len, &mut hasher)?;
     hash_draft(&draft, &mut hasher);
     let base_len = draft.base_len;
     let update = maker.complete(draft, hasher.finalize())?;

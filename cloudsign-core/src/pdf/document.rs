@@ -5,7 +5,7 @@
 //! changed after a signature.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::error::{PdfError, PdfErrorKind};
 use super::filter;
@@ -65,7 +65,9 @@ pub struct Document<S: Source> {
     header_offset: u64,
     trailing_garbage: Option<Span>,
     revisions: Vec<Revision>,
-    latest: XrefMap,
+    /// Every revision's entries merged, built on first use: lookups walk the few revisions
+    /// instead, so opening a large signed file does not copy its whole table.
+    latest: OnceLock<XrefMap>,
     object_streams: Mutex<Vec<Arc<ObjectStream>>>,
 }
 
@@ -108,9 +110,6 @@ impl<S: Source> Document<S> {
         let (version, header_offset) = read_header(&source, len)?;
         let (startxref, newest_end, trailing_garbage) = read_tail(&source, len)?;
         let revisions = read_revisions(&source, len, startxref, newest_end, limits)?;
-        let mut newest_first = revisions.iter().rev().map(|r| &r.entries);
-        let newest = newest_first.next().cloned().unwrap_or_default();
-        let latest = newest_first.fold(newest, |view, older| view.merged(older, |_| false));
         let doc = Self {
             source,
             len,
@@ -119,7 +118,7 @@ impl<S: Source> Document<S> {
             header_offset,
             trailing_garbage,
             revisions,
-            latest,
+            latest: OnceLock::new(),
             object_streams: Mutex::new(Vec::new()),
         };
         let declared = doc.trailer().integer(b"Size").unwrap_or(0);
@@ -204,18 +203,29 @@ impl<S: Source> Document<S> {
             .integer(b"Size")
             .and_then(|s| u32::try_from(s.saturating_sub(1)).ok())
             .unwrap_or(0);
-        let from_entries = self.latest.last_number().unwrap_or(0);
+        let from_entries = self
+            .revisions
+            .iter()
+            .filter_map(|r| r.entries.last_number())
+            .max()
+            .unwrap_or(0);
         from_size.max(from_entries)
     }
 
     /// The newest cross-reference entry for object number `num`.
     pub fn entry(&self, num: u32) -> Option<XrefEntry> {
-        self.latest.get(num)
+        self.revisions.iter().rev().find_map(|r| r.entries.get(num))
     }
 
     /// Every object number with its newest entry, in ascending order.
     pub fn entries(&self) -> impl Iterator<Item = (u32, XrefEntry)> + '_ {
-        self.latest.iter()
+        self.latest
+            .get_or_init(|| {
+                let mut newest_first = self.revisions.iter().rev().map(|r| &r.entries);
+                let newest = newest_first.next().cloned().unwrap_or_default();
+                newest_first.fold(newest, |view, older| view.merged(older, |_| false))
+            })
+            .iter()
     }
 
     fn entry_in(&self, num: u32, revision: Option<usize>) -> Option<XrefEntry> {

@@ -243,8 +243,8 @@ impl<S: Source> Context<'_, S> {
     /// Digest of the bytes `byte_range` covers.
     fn covered_digest(&self, alg: DigestAlgorithm, [_, b, c, d]: [u64; 4]) -> Result<Vec<u8>> {
         let mut hasher = Hasher::new(alg);
-        hash_source_range(self.doc.source(), 0, b, &mut hasher, None)?;
-        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher, None)?;
+        hash_source_range(self.doc.source(), 0, b, &mut hasher)?;
+        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher)?;
         Ok(hasher.finalize())
     }
 

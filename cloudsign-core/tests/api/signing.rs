@@ -304,3 +304,62 @@ fn nth_page_agrees_with_the_full_page_walk() {
         assert_eq!(form::nth_page(&doc, pages.len()).unwrap(), None);
     }
 }
+
+/// A signer that appends to a file while it signs, as another process writing to the input
+/// during a long HSM call would.
+#[derive(Debug)]
+struct TamperingSigner<'a> {
+    inner: &'a cloudsign_core::signer::LocalSigner,
+    victim: std::path::PathBuf,
+}
+
+impl Signer for TamperingSigner<'_> {
+    fn certificate_chain(&self) -> &[cloudsign_core::x509::Certificate] {
+        self.inner.certificate_chain()
+    }
+    fn algorithm(&self) -> cloudsign_core::crypto::SignatureAlgorithm {
+        self.inner.algorithm()
+    }
+    fn max_signature_len(&self) -> usize {
+        self.inner.max_signature_len()
+    }
+    fn sign(
+        &self,
+        tbs: &cloudsign_core::signer::ToBeSigned,
+    ) -> cloudsign_core::error::Result<Vec<u8>> {
+        use std::io::Write as _;
+        let mut file = std::fs::File::options().append(true).open(&self.victim)?;
+        file.write_all(b"\n% appended while signing\n")?;
+        self.inner.sign(tbs)
+    }
+}
+
+#[test]
+fn an_input_that_changes_while_it_is_signed_by_path_gives_no_output() {
+    let pki = pki();
+    let inner = pki.pki.signer_rsa.signer().unwrap();
+    let pdf = samples::large_pdf(6 << 20);
+    let (dir, input) = temp_file("in.pdf", &pdf);
+    let output = dir.path().join("out.pdf");
+    let signer = TamperingSigner {
+        inner: &inner,
+        victim: input.clone(),
+    };
+    let err = PdfSigner::new(&signer)
+        .sign_file(&input, &output)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Signing(SigningError::DocumentMismatch)),
+        "{err:?}"
+    );
+    assert!(!output.exists());
+    // Only the input: no temporary left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // Unchanged, the same large input signs by path into a file that validates.
+    std::fs::write(&input, &pdf).unwrap();
+    PdfSigner::new(&inner).sign_file(&input, &output).unwrap();
+    let signed = std::fs::read(&output).unwrap();
+    assert!(signed.starts_with(&pdf));
+    assert_all_passed(&pki.validate(&signed), "large file by path");
+}
