@@ -75,7 +75,8 @@ pub enum SigningError {
     InvalidPreparedState(String),
 }
 
-const CHUNK: usize = 1 << 20;
+/// Small enough to stay in the cache between reading and hashing.
+const CHUNK: usize = 1 << 18;
 
 /// Feeds bytes `[start, end)` of `source` to `hasher`: where they lie when the source is in
 /// memory, else read in bounded chunks.

@@ -107,9 +107,9 @@ pub(crate) fn make_in_memory<M: UpdateMaker>(
 /// Streams `input` into a new file `output` with the update appended. The output appears
 /// complete or not at all (temporary file beside it, synced, renamed).
 ///
-/// The unchanged prefix is copied by the kernel and flushed to disk on a second thread while
-/// this one hashes the input, so the copy and its write-back overlap the hashing. Should the
-/// input change meanwhile (its length or modification time), nothing is written.
+/// The input is copied by the kernel and flushed to disk on a second thread from the start,
+/// so the copy and its write-back overlap parsing, hashing and signing. Should the input
+/// change meanwhile (its length or modification time), nothing is written.
 pub(crate) fn make_file<M: UpdateMaker>(
     maker: &M,
     input: &Path,
@@ -118,24 +118,35 @@ pub(crate) fn make_file<M: UpdateMaker>(
 ) -> Result<()> {
     let file = File::open(input)?;
     let before = Fingerprint::of(&file)?;
-    let doc = Document::open(file, limits)?;
-    let draft = maker.draft(&doc)?;
+    if before.len > limits.max_input_bytes {
+        return Err(crate::limits::LimitExceeded::InputBytes {
+            limit: limits.max_input_bytes,
+        }
+        .into());
+    }
+    let copy_from = file.try_clone()?;
+    let watched = file.try_clone()?;
     let tmp_path = temporary_path_beside(output);
     let result = (|| {
         let mut tmp = File::create(&tmp_path)?;
-        let mut hasher = Hasher::new(maker.digest_algorithm());
-        let base_len = draft.base_len;
-        std::thread::scope(|scope| {
-            let copier = scope.spawn(|| copy_prefix(doc.source(), &tmp, base_len));
-            let hashed = hash_source_range(doc.source(), 0, base_len, &mut hasher);
+        let update = std::thread::scope(|scope| {
+            let copier = scope.spawn(|| copy_prefix(copy_from, &tmp, before.len));
+            let update = (|| {
+                let doc = Document::open(file, limits)?;
+                let draft = maker.draft(&doc)?;
+                let mut hasher = Hasher::new(maker.digest_algorithm());
+                hash_source_range(doc.source(), 0, draft.base_len, &mut hasher)?;
+                hash_draft(&draft, &mut hasher);
+                maker.complete(draft, hasher.finalize())
+            })();
             let copied = copier
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            hashed.and(copied)
+            let update = update?;
+            copied?;
+            Ok::<_, crate::Error>(update)
         })?;
-        hash_draft(&draft, &mut hasher);
-        let update = maker.complete(draft, hasher.finalize())?;
-        if Fingerprint::of(doc.source())? != before {
+        if Fingerprint::of(&watched)? != before {
             return Err(SigningError::DocumentMismatch.into());
         }
         tmp.write_all(&update)?;
@@ -152,10 +163,9 @@ pub(crate) fn make_file<M: UpdateMaker>(
 
 /// Copies the first `len` bytes of `input` to the start of `output` (in the kernel where the
 /// system can) and flushes them to disk.
-fn copy_prefix(input: &File, mut output: &File, len: u64) -> std::io::Result<()> {
-    let mut reader = input.try_clone()?;
-    reader.seek(SeekFrom::Start(0))?;
-    let copied = std::io::copy(&mut reader.take(len), &mut output)?;
+fn copy_prefix(mut input: File, mut output: &File, len: u64) -> std::io::Result<()> {
+    input.seek(SeekFrom::Start(0))?;
+    let copied = std::io::copy(&mut input.take(len), &mut output)?;
     if copied != len {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }

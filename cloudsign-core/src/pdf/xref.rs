@@ -62,10 +62,12 @@ pub struct XrefMap {
 impl XrefMap {
     /// Builds the map from entries in any order, refusing an object number listed twice.
     fn from_list(mut list: Vec<(u32, XrefEntry)>, at: u64) -> Result<Self> {
-        // Sections list their entries in ascending order, so this is usually a linear check.
-        list.sort_by_key(|&(num, _)| num);
-        if list.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err(bad("object listed twice in one section", at).into());
+        // Sections list their entries in ascending order, so this is usually one linear pass.
+        if !list.windows(2).all(|w| w[0].0 < w[1].0) {
+            list.sort_by_key(|&(num, _)| num);
+            if list.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(bad("object listed twice in one section", at).into());
+            }
         }
         Ok(Self { sorted: list })
     }
@@ -294,7 +296,11 @@ fn parse_record(r: &[u8]) -> Option<XrefEntry> {
         return None;
     }
     let offset = eight_digits(high)? * 100 + decimal(&[low0, low1])?;
-    let generation = u16::try_from(decimal(generation)?).ok()?;
+    // Nearly every in-use entry has generation 0, every free head 65535.
+    let generation = match generation {
+        b"00000" => 0,
+        generation => u16::try_from(decimal(generation)?).ok()?,
+    };
     match kind {
         b'n' => Some(XrefEntry::InUse { offset, generation }),
         b'f' => Some(XrefEntry::Free {

@@ -29,6 +29,21 @@ pub(super) struct Context<'a, S: Source> {
     pub(super) fetch: Option<&'a dyn RevocationSource>,
 }
 
+/// Covered ranges at least this long are hashed on a second thread.
+const PARALLEL_HASH_THRESHOLD: u64 = 1 << 20;
+
+/// Digest of the bytes `byte_range` covers.
+fn covered_digest<S: Source>(
+    source: &S,
+    alg: DigestAlgorithm,
+    [_, b, c, d]: [u64; 4],
+) -> Result<Vec<u8>> {
+    let mut hasher = Hasher::new(alg);
+    hash_source_range(source, 0, b, &mut hasher)?;
+    hash_source_range(source, c, c.saturating_add(d), &mut hasher)?;
+    Ok(hasher.finalize())
+}
+
 /// The first decisive problem found; later checks still fill in the report.
 struct Verdict(Option<(Indication, SubIndication)>);
 
@@ -240,14 +255,6 @@ impl<S: Source> Context<'_, S> {
         Ok(())
     }
 
-    /// Digest of the bytes `byte_range` covers.
-    fn covered_digest(&self, alg: DigestAlgorithm, [_, b, c, d]: [u64; 4]) -> Result<Vec<u8>> {
-        let mut hasher = Hasher::new(alg);
-        hash_source_range(self.doc.source(), 0, b, &mut hasher)?;
-        hash_source_range(self.doc.source(), c, c.saturating_add(d), &mut hasher)?;
-        Ok(hasher.finalize())
-    }
-
     /// A document timestamp: the token must be over the covered bytes.
     fn check_document_timestamp(
         &self,
@@ -256,7 +263,7 @@ impl<S: Source> Context<'_, S> {
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> Result<()> {
-        let imprint = |alg: DigestAlgorithm| self.covered_digest(alg, byte_range);
+        let imprint = |alg: DigestAlgorithm| covered_digest(self.doc.source(), alg, byte_range);
         let checked = self.check_token(contents, &imprint)?;
         if let Some(t) = checked.proven_time {
             report.evidence.push(format!(
@@ -315,14 +322,48 @@ impl<S: Source> Context<'_, S> {
                 .push("the content-type attribute is not id-data".into());
             verdict.fail(Indication::Failed, SubIndication::FormatFailure);
         }
-        let digest = self.covered_digest(digest_algorithm, [0, b, c, d])?;
+        // Hashing the covered bytes is most of the work on a large file and needs nothing
+        // else, so it runs beside the checks of the signer; its outcome is recorded first, as
+        // if it had run first.
+        let source = self.doc.source();
+        let range = [0, b, c, d];
+        let findings_before = report.findings.len();
+        let mut signer_verdict = Verdict(None);
+        let (digest, checked) = std::thread::scope(|scope| {
+            let hashing = (b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD)
+                .then(|| scope.spawn(move || covered_digest(source, digest_algorithm, range)));
+            let checked = self.check_signer(cms, report, &mut signer_verdict);
+            let digest = match hashing {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => covered_digest(source, digest_algorithm, range),
+            };
+            (digest, checked)
+        });
+        let digest = digest?;
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
-            report.findings.push(
+            report.findings.insert(
+                findings_before,
                 "the signed bytes do not match the message digest: the document was altered".into(),
             );
             verdict.fail(Indication::Failed, SubIndication::HashFailure);
         }
+        if let Some((indication, sub)) = signer_verdict.0 {
+            verdict.fail(indication, sub);
+        }
+        checked
+    }
+
+    /// The checks of the signer: signature value, signing-certificate binding, level,
+    /// signature timestamps, certificate path and revocation.
+    fn check_signer(
+        &self,
+        cms: &SignedDataView,
+        report: &mut SignatureReport,
+        verdict: &mut Verdict,
+    ) -> Result<()> {
         let Some(signer) = cms.signer_certificate() else {
             report
                 .findings

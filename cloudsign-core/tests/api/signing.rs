@@ -362,4 +362,26 @@ fn an_input_that_changes_while_it_is_signed_by_path_gives_no_output() {
     let signed = std::fs::read(&output).unwrap();
     assert!(signed.starts_with(&pdf));
     assert_all_passed(&pki.validate(&signed), "large file by path");
+
+    // The covered bytes of a large file are hashed beside the other checks; an altered byte
+    // is still the first and decisive finding.
+    let mut altered = signed;
+    altered[3 << 20] ^= 1;
+    let report = pki.validate(&altered);
+    let signature = &report.signatures[0];
+    assert_eq!(
+        signature.indication,
+        cloudsign_core::validate::Indication::Failed
+    );
+    assert_eq!(
+        signature.sub_indication,
+        Some(cloudsign_core::validate::SubIndication::HashFailure)
+    );
+    assert!(!signature.integrity.digest_ok);
+    assert!(signature.integrity.signature_ok);
+    assert!(
+        signature.findings[0].contains("the document was altered"),
+        "{:?}",
+        signature.findings
+    );
 }
