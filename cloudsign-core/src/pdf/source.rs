@@ -72,47 +72,26 @@ impl Source for Vec<u8> {
     }
 }
 
-impl<T: Source + ?Sized> Source for &T {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
+/// Sources behind a reference or a pointer read as what they point to.
+macro_rules! forward_source {
+    ($($pointer:ty),*) => {$(
+        impl<T: Source + ?Sized> Source for $pointer {
+            fn len(&self) -> u64 {
+                (**self).len()
+            }
 
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        (**self).read_at(offset, buf)
-    }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+                (**self).read_at(offset, buf)
+            }
 
-    fn as_bytes(&self) -> Option<&[u8]> {
-        (**self).as_bytes()
-    }
+            fn as_bytes(&self) -> Option<&[u8]> {
+                (**self).as_bytes()
+            }
+        }
+    )*};
 }
 
-impl<T: Source + ?Sized> Source for Arc<T> {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        (**self).read_at(offset, buf)
-    }
-
-    fn as_bytes(&self) -> Option<&[u8]> {
-        (**self).as_bytes()
-    }
-}
-
-impl<T: Source + ?Sized> Source for Box<T> {
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        (**self).read_at(offset, buf)
-    }
-
-    fn as_bytes(&self) -> Option<&[u8]> {
-        (**self).as_bytes()
-    }
-}
+forward_source!(&T, Arc<T>, Box<T>);
 
 /// A file, read with positioned reads; its length is taken once, when the document is opened
 /// (a file that changes underneath a document is not supported).
