@@ -28,7 +28,7 @@ pub struct cs_validator {
 }
 
 /// The anchors in PEM text; none at all is a caller's mistake, not an empty trust list.
-fn trust_store(pem: &[u8]) -> Result<TrustStore, Failure> {
+pub(crate) fn trust_store(pem: &[u8]) -> Result<TrustStore, Failure> {
     let store = TrustStore::from_pem(pem)?;
     if store.anchors().is_empty() {
         return Err(cloudsign_core::Error::from(CertificateError::NoPemCertificate).into());
