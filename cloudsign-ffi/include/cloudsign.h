@@ -890,7 +890,8 @@ const char *cs_report_signer_subject(const struct cs_report *report, size_t inde
 // The PAdES level detected for signature `index` (e.g. `"B-T"`); NULL if none.
 const char *cs_report_level(const struct cs_report *report, size_t index);
 
-// The signing time claimed by signature `index` (`/M`, RFC 3339); NULL if none.
+// The signing time claimed by signature `index`: its `/M` PDF date as written (e.g.
+// `D:20231114221320Z`); NULL if none.
 const char *cs_report_claimed_time(const struct cs_report *report, size_t index);
 
 // The time signature `index` is proven to have existed by a valid signature timestamp

@@ -261,7 +261,8 @@ pub extern "C" fn cs_report_level(report: *const cs_report, index: usize) -> *co
     cs_report::string_of(report, index, |s| s.level.as_ref())
 }
 
-/// The signing time claimed by signature `index` (`/M`, RFC 3339); NULL if none.
+/// The signing time claimed by signature `index`: its `/M` PDF date as written (e.g.
+/// `D:20231114221320Z`); NULL if none.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_report_claimed_time(report: *const cs_report, index: usize) -> *const c_char {
     cs_report::string_of(report, index, |s| s.claimed_time.as_ref())
