@@ -331,6 +331,14 @@ cs_status cs_audit_log_head(const struct cs_audit_log *log,
                             struct cs_bytes **out,
                             struct cs_error **err);
 
+// Ends the segment with a checkpoint and continues the log in a new file at `next_path`, whose
+// first record links to this segment's final hash and carries the seal's timestamp: the
+// sealed file can then be archived or deleted and the new one still verifies on its own
+// (`cs_audit_report_json` names the link as `previous_segment_head`). `log` writes to the new
+// file afterwards. If sealing fails (`CS_ERR_AUDIT`; an empty file may be left at
+// `next_path`), `log` is closed: open the log again.
+cs_status cs_audit_log_seal(struct cs_audit_log *log, const char *next_path, struct cs_error **err);
+
 // Closes the log; NULL is ignored. Records after the last checkpoint stay unanchored: call
 // `cs_audit_log_checkpoint` first to anchor them.
 void cs_audit_log_free(struct cs_audit_log *log);

@@ -149,7 +149,24 @@ pub extern "C" fn cs_audit_report_free(report: *mut cs_audit_report) {
 /// `cs_audit_log_free`.
 #[derive(Debug)]
 pub struct cs_audit_log {
-    inner: AuditLog<JsonLinesFile>,
+    // None once a seal failed: the segment was handed over and cannot be written again.
+    inner: Option<AuditLog<JsonLinesFile>>,
+}
+
+impl cs_audit_log {
+    fn writer<'a>(log: *mut Self) -> Result<&'a mut AuditLog<JsonLinesFile>, Failure> {
+        ffi::handle_mut(log, "log")?
+            .inner
+            .as_mut()
+            .ok_or_else(Self::closed)
+    }
+
+    fn closed() -> Failure {
+        Failure::new(
+            cs_status::CS_ERR_AUDIT,
+            "the log is closed: sealing it failed",
+        )
+    }
 }
 
 /// Opens the audit log at `path` for appending.
@@ -194,7 +211,7 @@ pub extern "C" fn cs_audit_log_open(
             Some(records) => AuditLog::resume(sink, records, &trust, clock, stamper, policy)?,
             None => AuditLog::create(sink, clock, stamper, policy)?,
         };
-        out.set(cs_audit_log { inner });
+        out.set(cs_audit_log { inner: Some(inner) });
         Ok(())
     })
 }
@@ -213,7 +230,7 @@ pub extern "C" fn cs_audit_log_append(
     err: *mut *mut cs_error,
 ) -> cs_status {
     boundary(err, || {
-        let log = ffi::handle_mut(log, "log")?;
+        let log = cs_audit_log::writer(log)?;
         let actor = ffi::text(actor, "actor")?;
         let action = ffi::text(action, "action")?;
         let subject = ffi::text(subject, "subject")?;
@@ -222,7 +239,7 @@ pub extern "C" fn cs_audit_log_append(
                 .map_err(|e| Failure::invalid(format!("details_json is not JSON: {e}")))?,
             None => serde_json::Value::Null,
         };
-        log.inner.append(actor, action, subject, details)?;
+        log.append(actor, action, subject, details)?;
         Ok(())
     })
 }
@@ -235,7 +252,7 @@ pub extern "C" fn cs_audit_log_checkpoint(
     err: *mut *mut cs_error,
 ) -> cs_status {
     boundary(err, || {
-        ffi::handle_mut(log, "log")?.inner.checkpoint()?;
+        cs_audit_log::writer(log)?.checkpoint()?;
         Ok(())
     })
 }
@@ -250,7 +267,30 @@ pub extern "C" fn cs_audit_log_head(
 ) -> cs_status {
     boundary(err, || {
         let out = ffi::Out::new(out, "out")?;
-        out.set(cs_bytes::text(ffi::handle(log, "log")?.inner.head()));
+        let log = ffi::handle(log, "log")?.inner.as_ref();
+        out.set(cs_bytes::text(log.ok_or_else(cs_audit_log::closed)?.head()));
+        Ok(())
+    })
+}
+
+/// Ends the segment with a checkpoint and continues the log in a new file at `next_path`, whose
+/// first record links to this segment's final hash and carries the seal's timestamp: the
+/// sealed file can then be archived or deleted and the new one still verifies on its own
+/// (`cs_audit_report_json` names the link as `previous_segment_head`). `log` writes to the new
+/// file afterwards. If sealing fails (`CS_ERR_AUDIT`; an empty file may be left at
+/// `next_path`), `log` is closed: open the log again.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_audit_log_seal(
+    log: *mut cs_audit_log,
+    next_path: *const c_char,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let next_path = ffi::text(next_path, "next_path")?;
+        let handle = ffi::handle_mut(log, "log")?;
+        let next = JsonLinesFile::open(next_path, FsyncPolicy::default())?;
+        let current = handle.inner.take().ok_or_else(cs_audit_log::closed)?;
+        handle.inner = Some(current.seal(next)?);
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 /* The audit log through the C API: create a log with checkpoints timestamped by the fixture's
- * TSA on 127.0.0.1, append, close, resume, verify it against the trust root, and check that
- * tampered, torn and shortened copies and a log without trusted checkpoints fail.
+ * TSA on 127.0.0.1, append, close, resume, seal, verify it against the trust root, and check
+ * that tampered, torn and shortened copies and a log without trusted checkpoints fail.
  *
  *   audit FIXTURE_DIR TSA_URL */
 #include <stdbool.h>
@@ -141,6 +141,45 @@ static void tampering(void) {
     free(text);
 }
 
+/* Sealing ends a segment and continues in a new file that links to it. */
+static void sealing(void) {
+    char first[4096], second[4096];
+    snprintf(first, sizeof first, "%s/audit-sealed.jsonl", dir);
+    snprintf(second, sizeof second, "%s/audit-next.jsonl", dir);
+    cs_audit_log *log = open_log(first, tsa_url, 0);
+    OK(cs_audit_log_append(log, "operator", "contract.sign", "contract-2", NULL, &err));
+    OK(cs_audit_log_seal(log, second, &err));
+    OK(cs_audit_log_append(log, "operator", "contract.archive", "contract-2", NULL, &err));
+    OK(cs_audit_log_checkpoint(log, &err));
+    cs_audit_log_free(log);
+
+    cs_audit_report *sealed = verify(first);
+    CHECK(cs_audit_report_records(sealed) == 3); /* genesis, entry, sealing checkpoint */
+    CHECK(cs_audit_report_checkpoints(sealed) == 1);
+    cs_audit_report *next = verify(second);
+    CHECK(cs_audit_report_records(next) == 3); /* linked genesis, entry, checkpoint */
+    CHECK(cs_audit_report_checkpoints(next) == 2);
+    char link[128];
+    snprintf(link, sizeof link, "\"previous_segment_head\": \"%s\"",
+             cs_audit_report_head_hash(sealed));
+    CHECK(strstr(cs_audit_report_json(next), link) != NULL);
+    cs_audit_report_free(next);
+    cs_audit_report_free(sealed);
+
+    /* Without the authority the seal fails, and the log is closed and says so. */
+    snprintf(first, sizeof first, "%s/audit-unsealed.jsonl", dir);
+    snprintf(second, sizeof second, "%s/audit-unsealed-next.jsonl", dir);
+    log = open_log(first, "http://127.0.0.1:1/", 0);
+    EXPECT(CS_ERR_AUDIT, cs_audit_log_seal(log, second, &err));
+    EXPECT(CS_ERR_AUDIT, cs_audit_log_append(log, "operator", "x", "y", NULL, &err));
+    EXPECT(CS_ERR_AUDIT, cs_audit_log_seal(log, second, &err));
+    cs_bytes *head = NULL;
+    EXPECT(CS_ERR_AUDIT, cs_audit_log_head(log, &head, &err));
+    CHECK(head == NULL);
+    cs_audit_log_free(log);
+    EXPECT(CS_ERR_NULL_ARGUMENT, cs_audit_log_seal(NULL, second, &err));
+}
+
 static void errors(void) {
     cs_audit_log *log = NULL;
     cs_audit_report *report = NULL;
@@ -191,6 +230,7 @@ int main(int argc, char **argv) {
     snprintf(log_path, sizeof log_path, "%s/audit.jsonl", dir);
     write_verify_resume();
     tampering();
+    sealing();
     errors();
     free(root.data);
     printf("audit: ok\n");
