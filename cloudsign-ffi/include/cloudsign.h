@@ -1,6 +1,7 @@
 /*
- * cloudsign C API: PAdES signing and verification, RFC 3161 document timestamps, encrypted
- * blob storage and recipient tokens.
+ * cloudsign C API: PAdES signing and verification, RFC 3161 document timestamps, long-term
+ * validation data, encrypted blob storage, recipient tokens, account protection (passwords,
+ * TOTP, IP allowlists) and a timestamped audit log.
  *
  * Conventions: fallible functions return a cs_status (CS_OK or a code in a named range) and
  * take an optional `cs_error **err` last; outputs are written only on success; handles come in
@@ -18,6 +19,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Also write `/VRI` entries: which validation data belongs to which signature (optional in
+// PAdES; some older readers look for it).
+#define CS_LTV_VRI 1
+
+// Renew an archive instead: validation data for the newest document timestamp only, then a
+// fresh document timestamp over everything (needs a TSA URL).
+#define CS_LTV_EXTEND 2
+
 // PAdES baseline B-B: the signature alone, its claimed time in `/M`.
 #define CS_LEVEL_B_B 1
 
@@ -31,6 +40,16 @@
 
 // PAdES baseline B-LTA: B-LT plus a document timestamp over it, from the options' TSA URL.
 #define CS_LEVEL_B_LTA 4
+
+// Certification permitting no changes at all (DocMDP P=1); strict readers also count
+// validation data and timestamps added later as changes.
+#define CS_CERTIFY_NO_CHANGES 1
+
+// Certification permitting form filling, page templates and further signatures (DocMDP P=2).
+#define CS_CERTIFY_FORM_FILLING 2
+
+// Certification permitting what P=2 does plus annotations (DocMDP P=3).
+#define CS_CERTIFY_ANNOTATIONS 3
 
 // RSA PKCS#1 v1.5 with SHA-256.
 #define CS_ALG_RSA_PKCS1V15_SHA256 1
@@ -58,6 +77,16 @@
 
 // ECDSA with SHA-512.
 #define CS_ALG_ECDSA_SHA512 9
+
+// HMAC-SHA-1, the default: what most authenticator apps support (HOTP's use of HMAC is not
+// weakened by SHA-1 collisions).
+#define CS_TOTP_SHA1 1
+
+// HMAC-SHA-256.
+#define CS_TOTP_SHA256 2
+
+// HMAC-SHA-512.
+#define CS_TOTP_SHA512 3
 
 // Every check passed.
 #define CS_INDICATION_PASSED 1
@@ -121,6 +150,14 @@ typedef uint32_t cs_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// An audit log open for appending. Made by `cs_audit_log_open`, closed by
+// `cs_audit_log_free`.
+typedef struct cs_audit_log cs_audit_log;
+
+// The outcome of a successful `cs_audit_verify`. Strings it returns stay valid until
+// `cs_audit_report_free`.
+typedef struct cs_audit_report cs_audit_report;
+
 // An encrypted blob store (AES-256-GCM, a fresh data key per blob). Made by
 // `cs_blob_store_new_memory` or `cs_blob_store_new_fs`, freed by `cs_blob_store_free`.
 typedef struct cs_blob_store cs_blob_store;
@@ -133,6 +170,10 @@ typedef struct cs_bytes cs_bytes;
 // parameter of fallible functions; free it with [`cs_error_free`].
 typedef struct cs_error cs_error;
 
+// The networks allowed to reach an account. Made by `cs_ip_allowlist_new`, freed by
+// `cs_ip_allowlist_free`.
+typedef struct cs_ip_allowlist cs_ip_allowlist;
+
 // A prepared signature (two-phase signing): the update is written and hashed and waits for
 // the signature value. Made by `cs_prepare` or `cs_prepared_from_json`, freed by
 // `cs_prepared_free`.
@@ -141,18 +182,37 @@ typedef struct cs_prepared cs_prepared;
 // A validation report. Strings it returns stay valid until `cs_report_free`.
 typedef struct cs_report cs_report;
 
-// How to sign: level, timestamp authority, field name, reason, location. Made by
+// How to sign: level, timestamp authority, field name, reason, location, contact, claimed
+// time, certification, `/VRI` entries. Made by
 // `cs_sign_options_new`, freed by `cs_sign_options_free`; NULL options mean B-B with
 // defaults.
 typedef struct cs_sign_options cs_sign_options;
+
+// HMAC keys for signed tokens: several verify, one (the active key) signs. Made by
+// `cs_signed_token_keys_new` or `cs_signed_token_keys_generate`, freed (and wiped) by
+// `cs_signed_token_keys_free`.
+//
+// Rotation: `cs_signed_token_keys_add` the new key, `cs_signed_token_keys_activate` it once
+// every verifier has it, and `cs_signed_token_keys_retire` the old one after the longest
+// token lifetime (retiring at once revokes every token it signed).
+typedef struct cs_signed_token_keys cs_signed_token_keys;
 
 // A signer: its certificate chain and a way to sign. Made by `cs_signer_new_pkcs12`,
 // `cs_signer_new_pem` or `cs_signer_new_callback`; freed by `cs_signer_free`.
 typedef struct cs_signer cs_signer;
 
+// What a verified signed token grants. Strings it returns stay valid until
+// `cs_token_claims_free`.
+typedef struct cs_token_claims cs_token_claims;
+
 // Where token records (hashes, never secrets) are kept. Made by `cs_token_store_new_memory`
 // or `cs_token_store_new_sqlite`, freed by `cs_token_store_free`.
 typedef struct cs_token_store cs_token_store;
+
+// A TOTP configuration for one account: its secret (wiped when freed), algorithm, digits,
+// step and skew window. Made by `cs_totp_new`, `cs_totp_new_base32` or `cs_totp_generate`,
+// freed by `cs_totp_free`.
+typedef struct cs_totp cs_totp;
 
 // Validates signed PDFs against trust anchors. Made by `cs_validator_new`, freed by
 // `cs_validator_free`.
@@ -190,6 +250,99 @@ void cs_bytes_free(struct cs_bytes *bytes);
 // The library version, e.g. `"0.1.0"` (static, never freed).
 const char *cs_version(void);
 
+// Verifies the audit log segment at `path`: every record's hash and its link to the one
+// before, the sequence, and each checkpoint's timestamp against the PEM certificates in
+// `tsa_trust_pem` (NULL with length 0: no anchors, so a log with checkpoints does not verify).
+// A modified, deleted, inserted or reordered record, a checkpoint that does not verify and a
+// torn last line are `CS_ERR_AUDIT`; an unreadable file is `CS_ERR_AUDIT` too.
+//
+// Cutting records off the tail after the last checkpoint cannot be seen in the file alone:
+// `cs_audit_report_unanchored_records` says how many are exposed, and
+// `cs_audit_report_contains_head` checks a head hash kept elsewhere.
+cs_status cs_audit_verify(const char *path,
+                          const uint8_t *tsa_trust_pem,
+                          size_t tsa_trust_pem_len,
+                          struct cs_audit_report **out,
+                          struct cs_error **err);
+
+// Records in the segment, genesis and checkpoints included; 0 for NULL.
+uint64_t cs_audit_report_records(const struct cs_audit_report *report);
+
+// Checkpoints verified (a sealed segment's genesis token counts); 0 for NULL.
+uint64_t cs_audit_report_checkpoints(const struct cs_audit_report *report);
+
+// Records after the last checkpoint: their removal could not be detected from the file;
+// 0 for NULL.
+uint64_t cs_audit_report_unanchored_records(const struct cs_audit_report *report);
+
+// The hash (hex) of the last record; an empty string for NULL.
+const char *cs_audit_report_head_hash(const struct cs_audit_report *report);
+
+// Whether `hash` (a head or checkpoint hash kept outside the log) is a record of this log; if
+// not, the log was truncated before it or rewritten. False for NULL.
+bool cs_audit_report_contains_head(const struct cs_audit_report *report, const char *hash);
+
+// The whole report as JSON (records, checkpoints, the last checkpoint's sequence number and
+// time, unanchored records, head hash, the previous segment's head); an empty string for
+// NULL.
+const char *cs_audit_report_json(const struct cs_audit_report *report);
+
+// Frees a report and every string it lent out; NULL is ignored.
+void cs_audit_report_free(struct cs_audit_report *report);
+
+// Opens the audit log at `path` for appending.
+//
+// A missing or empty file is started with a genesis record. An existing log is verified
+// first, as `cs_audit_verify` does with `tsa_trust_pem`, and continued after its head: a
+// broken log, or one whose last line was torn by a crash, is `CS_ERR_AUDIT` and nothing is
+// written.
+//
+// Checkpoints are timestamped by the RFC 3161 authority at `tsa_url`; one is taken after every
+// `checkpoint_every_records` entries and, checked on append, when `checkpoint_every_secs` have
+// passed since the last (0 turns a trigger off). Checkpoints and the genesis record are synced
+// to disk.
+cs_status cs_audit_log_open(const char *path,
+                            const char *tsa_url,
+                            const uint8_t *tsa_trust_pem,
+                            size_t tsa_trust_pem_len,
+                            uint64_t checkpoint_every_records,
+                            uint64_t checkpoint_every_secs,
+                            struct cs_audit_log **out,
+                            struct cs_error **err);
+
+// Appends an event: who acted (`actor`), what was done (`action`, e.g. `"token.issue"`), to
+// what (`subject`), and `details_json`, any JSON value (NULL: none). Takes a checkpoint
+// afterwards when one is due; if that fails the call is `CS_ERR_AUDIT`, though the event itself
+// was written. Details that are not JSON are `CS_ERR_INVALID_ARGUMENT` and nothing is written.
+cs_status cs_audit_log_append(struct cs_audit_log *log,
+                              const char *actor,
+                              const char *action,
+                              const char *subject,
+                              const char *details_json,
+                              struct cs_error **err);
+
+// Timestamps the current head and appends the checkpoint record now, for example before
+// closing, so that no record is left unanchored.
+cs_status cs_audit_log_checkpoint(struct cs_audit_log *log, struct cs_error **err);
+
+// `*out` receives the hash (hex) of the last record written, to keep outside the log and
+// check later with `cs_audit_report_contains_head`.
+cs_status cs_audit_log_head(const struct cs_audit_log *log,
+                            struct cs_bytes **out,
+                            struct cs_error **err);
+
+// Ends the segment with a checkpoint and continues the log in a new file at `next_path`, whose
+// first record links to this segment's final hash and carries the seal's timestamp: the
+// sealed file can then be archived or deleted and the new one still verifies on its own
+// (`cs_audit_report_json` names the link as `previous_segment_head`). `log` writes to the new
+// file afterwards. If sealing fails (`CS_ERR_AUDIT`; an empty file may be left at
+// `next_path`), `log` is closed: open the log again.
+cs_status cs_audit_log_seal(struct cs_audit_log *log, const char *next_path, struct cs_error **err);
+
+// Closes the log; NULL is ignored. Records after the last checkpoint stay unanchored: call
+// `cs_audit_log_checkpoint` first to anchor them.
+void cs_audit_log_free(struct cs_audit_log *log);
+
 // Hashes `password` with argon2id at the OWASP minimum cost and a fresh salt; `*out`
 // receives the PHC string (`$argon2id$v=19$...`) to store.
 cs_status cs_password_hash(const char *password, struct cs_bytes **out, struct cs_error **err);
@@ -197,6 +350,25 @@ cs_status cs_password_hash(const char *password, struct cs_bytes **out, struct c
 // Checks `password` against the stored PHC string `phc` (constant-time): `CS_OK` on a
 // match, `CS_ERR_AUTH` for a wrong password or a malformed `phc`.
 cs_status cs_password_verify(const char *password, const char *phc, struct cs_error **err);
+
+// `*needs` receives whether the stored PHC string `phc` should be replaced by a new hash at
+// the next successful login: another algorithm or version, or a cost below what
+// `cs_password_hash` uses now. A malformed `phc` is `CS_ERR_AUTH`.
+cs_status cs_password_needs_rehash(const char *phc, bool *needs, struct cs_error **err);
+
+// Checks a new password against the strength policy: at least 12 characters, no repeated
+// character or short pattern, no sequence such as `abcd…`, not made of the user's own data,
+// and a zxcvbn guess estimate of at least score 3. `user_inputs` holds `user_inputs_count`
+// strings of that data (name, e-mail address, birthday, company); NULL when the count is 0.
+//
+// A weak password is a verdict, not an error: the call returns `CS_OK` and `*weakness`
+// receives NULL for an acceptable password, or the reason (text written for the person
+// choosing it, e.g. "use at least 12 characters").
+cs_status cs_password_check(const char *password,
+                            const char *const *user_inputs,
+                            size_t user_inputs_count,
+                            struct cs_bytes **weakness,
+                            struct cs_error **err);
 
 // The status code of `err` (`CS_ERR_NULL_ARGUMENT` for NULL).
 cs_status cs_error_status(const struct cs_error *err);
@@ -207,6 +379,55 @@ const char *cs_error_message(const struct cs_error *err);
 
 // Frees an error; NULL is ignored.
 void cs_error_free(struct cs_error *err);
+
+// Parses `count` entries (`"10.0.0.0/8"`, `"192.0.2.7"`, `"2001:db8::/32"`); `entries` may be
+// NULL when `count` is 0, which gives a list that allows nothing.
+//
+// Each address has one accepted spelling, and an entry in any other is refused with
+// `CS_ERR_AUTH` naming it, so that a typo never silently narrows or widens access: an IPv4
+// octet with a leading zero (`010.0.0.1`, octal to some parsers), a shortened or hex IPv4, an
+// IPv6 zone (`fe80::1%eth0`), surrounding spaces, and a range with host bits set
+// (`10.0.0.1/8`: one host or the whole network?).
+cs_status cs_ip_allowlist_new(const char *const *entries,
+                              size_t count,
+                              struct cs_ip_allowlist **out,
+                              struct cs_error **err);
+
+// `*allowed` receives whether `address` is in the list; an IPv4-mapped IPv6 address
+// (`::ffff:10.0.0.1`, as dual-stack sockets report IPv4 peers) counts as the IPv4 address.
+// Text that is not one IP address is `CS_ERR_AUTH`.
+cs_status cs_ip_allowlist_allows(const struct cs_ip_allowlist *list,
+                                 const char *address,
+                                 bool *allowed,
+                                 struct cs_error **err);
+
+// `*out` receives the rules in canonical form, one a line (an IPv4-mapped IPv6 rule shows as
+// the IPv4 rule it means).
+cs_status cs_ip_allowlist_to_text(const struct cs_ip_allowlist *list,
+                                  struct cs_bytes **out,
+                                  struct cs_error **err);
+
+// Frees an allowlist; NULL is ignored.
+void cs_ip_allowlist_free(struct cs_ip_allowlist *list);
+
+// Adds long-term validation data to the signed PDF `pdf` by incremental update; `*out`
+// receives the whole updated file.
+//
+// By default the update covers every signature and document timestamp: a DSS holding the
+// certificates, OCSP responses and CRLs that show the signers' and timestamp authorities'
+// certificates were valid, fetched over HTTP from the addresses the certificates name. With
+// `tsa_url` (NULL: none) a document timestamp follows, which makes B-T signatures B-LTA.
+//
+// `flags` is 0 or a combination of `CS_LTV_VRI` and `CS_LTV_EXTEND`; `CS_LTV_EXTEND` renews an
+// archive before its newest document timestamp's certificate expires, and refuses a document
+// without a document timestamp or a NULL `tsa_url` with `CS_ERR_SIGNING`. Unknown flags are
+// `CS_ERR_INVALID_ARGUMENT`.
+cs_status cs_ltv_update(const char *tsa_url,
+                        const uint8_t *pdf,
+                        size_t pdf_len,
+                        uint32_t flags,
+                        struct cs_bytes **out,
+                        struct cs_error **err);
 
 // New options: level B-B, no TSA, an automatically named new field; NULL only if the library
 // panicked.
@@ -240,6 +461,28 @@ cs_status cs_sign_options_set_location(struct cs_sign_options *options,
                                        const char *location,
                                        struct cs_error **err);
 
+// Sets the signature's `/ContactInfo`, how to reach the signer.
+cs_status cs_sign_options_set_contact_info(struct cs_sign_options *options,
+                                           const char *contact,
+                                           struct cs_error **err);
+
+// Sets the claimed signing time written to `/M` (seconds since the epoch; default: now).
+// Only a timestamp proves time.
+cs_status cs_sign_options_set_signing_time(struct cs_sign_options *options,
+                                           uint64_t unix_time,
+                                           struct cs_error **err);
+
+// Makes the signature a certification signature (DocMDP) with `permissions`:
+// `CS_CERTIFY_NO_CHANGES`, `CS_CERTIFY_FORM_FILLING` or `CS_CERTIFY_ANNOTATIONS`. It must be
+// the document's first signature (`CS_ERR_SIGNING` otherwise, when signing).
+cs_status cs_sign_options_set_certification(struct cs_sign_options *options,
+                                            uint32_t permissions,
+                                            struct cs_error **err);
+
+// At B-LT and B-LTA, also writes a `/VRI` entry tying the validation data to this signature
+// (optional in PAdES; some older readers look for it). Off by default.
+cs_status cs_sign_options_set_vri(struct cs_sign_options *options, bool vri, struct cs_error **err);
+
 // Frees options; NULL is ignored.
 void cs_sign_options_free(struct cs_sign_options *options);
 
@@ -259,9 +502,11 @@ cs_status cs_timestamp(const char *tsa_url,
                        struct cs_bytes **out,
                        struct cs_error **err);
 
-// First phase of two-phase signing at level B-B: prepares the update for `signer`'s
-// certificate chain and algorithm without signing (the signer's key is not used).
-// `options` may be NULL; its level must be B-B.
+// First phase of two-phase signing: prepares the update for `signer`'s certificate chain and
+// algorithm without signing (the signer's key is not used). `options` may be NULL; its level
+// must be B-B, or B-T with a TSA URL (room for the timestamp is reserved now, and the
+// signature is finished with `cs_prepared_finish_timestamped`). For the long-term levels,
+// add validation data to the finished file with `cs_ltv_update`.
 cs_status cs_prepare(const struct cs_signer *signer,
                      const struct cs_sign_options *options,
                      const uint8_t *pdf,
@@ -294,9 +539,10 @@ cs_status cs_prepared_from_json(const uint8_t *json,
                                 struct cs_prepared **out,
                                 struct cs_error **err);
 
-// Second phase: completes the signature with `signature` (over the message / digest) and
-// returns the whole signed file in `*out`, after checking that `pdf` is the document the
-// signature was prepared on (`CS_ERR_SIGNING` otherwise). `prepared` stays usable.
+// Second phase at level B-B: completes the signature with `signature` (over the message /
+// digest) and returns the whole signed file in `*out`, after checking that `pdf` is the
+// document the signature was prepared on (`CS_ERR_SIGNING` otherwise, and for a B-T
+// preparation). `prepared` stays usable.
 cs_status cs_prepared_finish(const struct cs_prepared *prepared,
                              const uint8_t *pdf,
                              size_t pdf_len,
@@ -305,8 +551,91 @@ cs_status cs_prepared_finish(const struct cs_prepared *prepared,
                              struct cs_bytes **out,
                              struct cs_error **err);
 
+// Second phase at level B-T: as `cs_prepared_finish`, with a signature timestamp over the
+// signature value from the RFC 3161 authority at `tsa_url`.
+cs_status cs_prepared_finish_timestamped(const struct cs_prepared *prepared,
+                                         const uint8_t *pdf,
+                                         size_t pdf_len,
+                                         const uint8_t *signature,
+                                         size_t signature_len,
+                                         const char *tsa_url,
+                                         struct cs_bytes **out,
+                                         struct cs_error **err);
+
 // Frees a prepared signature; NULL is ignored.
 void cs_prepared_free(struct cs_prepared *prepared);
+
+// Keys with one active key `kid` (1 to 32 characters of `A-Z a-z 0-9 -`) of `key_len` bytes
+// (at least 32); anything else is `CS_ERR_TOKEN`.
+cs_status cs_signed_token_keys_new(const char *kid,
+                                   const uint8_t *key,
+                                   size_t key_len,
+                                   struct cs_signed_token_keys **out,
+                                   struct cs_error **err);
+
+// Keys with one fresh random 32-byte active key `kid`.
+cs_status cs_signed_token_keys_generate(const char *kid,
+                                        struct cs_signed_token_keys **out,
+                                        struct cs_error **err);
+
+// Adds a verification key `kid` of `key_len` bytes (at least 32); it does not sign until
+// activated. A bad or duplicate key id or a short key is `CS_ERR_TOKEN`.
+cs_status cs_signed_token_keys_add(struct cs_signed_token_keys *keys,
+                                   const char *kid,
+                                   const uint8_t *key,
+                                   size_t key_len,
+                                   struct cs_error **err);
+
+// Makes the known key `kid` the signing key; an unknown one is `CS_ERR_TOKEN`.
+cs_status cs_signed_token_keys_activate(struct cs_signed_token_keys *keys,
+                                        const char *kid,
+                                        struct cs_error **err);
+
+// Removes key `kid`: the tokens it signed stop verifying. The active key cannot be retired;
+// it and an unknown key are `CS_ERR_TOKEN`.
+cs_status cs_signed_token_keys_retire(struct cs_signed_token_keys *keys,
+                                      const char *kid,
+                                      struct cs_error **err);
+
+// Frees keys and wipes them; NULL is ignored.
+void cs_signed_token_keys_free(struct cs_signed_token_keys *keys);
+
+// Signs a token for `resource`, valid for `ttl_seconds` (at least 1) from now, sent to
+// `recipient` (NULL: none) with `scope` (NULL: `"view"`), under the active key. `*token`
+// receives `cs1s_<kid>.<claims>.<mac>` (text, safe in a URL, wiped when freed).
+cs_status cs_signed_token_sign(const struct cs_signed_token_keys *keys,
+                               const char *resource,
+                               const char *recipient,
+                               const char *scope,
+                               uint64_t ttl_seconds,
+                               struct cs_bytes **token,
+                               struct cs_error **err);
+
+// Verifies a presented signed token now; `*claims` receives what it grants. A malformed
+// token, an unknown or retired key, a MAC that does not verify and an expired token are all
+// `CS_ERR_TOKEN`.
+cs_status cs_signed_token_verify(const struct cs_signed_token_keys *keys,
+                                 const char *token,
+                                 struct cs_token_claims **claims,
+                                 struct cs_error **err);
+
+// The id of the key that signed the token; NULL for NULL.
+const char *cs_token_claims_kid(const struct cs_token_claims *claims);
+
+// The resource the token opens; NULL for NULL.
+const char *cs_token_claims_resource(const struct cs_token_claims *claims);
+
+// Who the token was sent to (empty if nobody was named); NULL for NULL.
+const char *cs_token_claims_recipient(const struct cs_token_claims *claims);
+
+// What the holder may do (e.g. `"view"`, `"sign"`), for the caller to enforce; NULL for NULL.
+const char *cs_token_claims_scope(const struct cs_token_claims *claims);
+
+// The first second (since the epoch) at which the token is no longer valid; 0 for NULL.
+uint64_t cs_token_claims_expires(const struct cs_token_claims *claims);
+
+// Frees claims and every string they lent out; NULL is ignored.
+void cs_token_claims_free(struct cs_token_claims *claims);
 
 // A signer from a PKCS#12 (`.p12`/`.pfx`) file's bytes and its password. A wrong password is
 // `CS_ERR_KEY`.
@@ -371,6 +700,39 @@ cs_status cs_blob_get(const struct cs_blob_store *store,
                       struct cs_bytes **out,
                       struct cs_error **err);
 
+// Deletes blob `id`; deleting one that is not there is not an error.
+cs_status cs_blob_delete(const struct cs_blob_store *store, const char *id, struct cs_error **err);
+
+// `*exists` receives whether the store holds blob `id` (not read or authenticated).
+cs_status cs_blob_exists(const struct cs_blob_store *store,
+                         const char *id,
+                         bool *exists,
+                         struct cs_error **err);
+
+// `*ids` receives the ids of the stored blobs, sorted, one a line (text; empty when there
+// are none).
+cs_status cs_blob_list(const struct cs_blob_store *store,
+                       struct cs_bytes **ids,
+                       struct cs_error **err);
+
+// Key rotation for one blob: re-wraps its data key under the store's active key (the first
+// of its key lines) if it is sealed under another. Only the header is rewritten; the body is
+// copied byte for byte. `*rotated` receives whether the blob was rewritten.
+//
+// To retire a key: open the store with the new key first and the old one after it, rotate
+// every blob (`cs_blob_rotate_all`), then drop the old key's line.
+cs_status cs_blob_rotate(const struct cs_blob_store *store,
+                         const char *id,
+                         bool *rotated,
+                         struct cs_error **err);
+
+// Rotates every stored blob as `cs_blob_rotate` does; `*count` receives how many were
+// rewritten. Stops at the first blob that cannot be rotated; those done stay done, so calling
+// it again resumes.
+cs_status cs_blob_rotate_all(const struct cs_blob_store *store,
+                             size_t *count,
+                             struct cs_error **err);
+
 // Frees a store (the stored blobs of a directory store stay); NULL is ignored.
 void cs_blob_store_free(struct cs_blob_store *store);
 
@@ -405,8 +767,80 @@ cs_status cs_token_redeem(const struct cs_token_store *store,
                           struct cs_bytes **resource,
                           struct cs_error **err);
 
+// Revokes a presented token: later checks refuse it. `*revoked` receives false when no such
+// token was issued; a malformed token is `CS_ERR_TOKEN`.
+cs_status cs_token_revoke(const struct cs_token_store *store,
+                          const char *token,
+                          bool *revoked,
+                          struct cs_error **err);
+
 // Frees a token store; NULL is ignored.
 void cs_token_store_free(struct cs_token_store *store);
+
+// A TOTP over the raw secret `secret` (at least 16 bytes; shorter is `CS_ERR_AUTH`), with the
+// defaults: SHA-1, 6 digits, 30-second steps, one step of skew either side.
+cs_status cs_totp_new(const uint8_t *secret,
+                      size_t secret_len,
+                      struct cs_totp **out,
+                      struct cs_error **err);
+
+// A TOTP over a secret in RFC 4648 base32, as authenticator apps show it (case, spaces and
+// padding are ignored; not base32 or under 128 bits is `CS_ERR_AUTH`), with the defaults of
+// `cs_totp_new`.
+cs_status cs_totp_new_base32(const char *secret, struct cs_totp **out, struct cs_error **err);
+
+// A TOTP over a fresh 160-bit secret from the operating system, for enrolment, with the
+// defaults of `cs_totp_new`.
+cs_status cs_totp_generate(struct cs_totp **out, struct cs_error **err);
+
+// Sets the HMAC `algorithm` (`CS_TOTP_SHA1`, `CS_TOTP_SHA256`, `CS_TOTP_SHA512`), the number
+// of `digits` (6 to 8), the step length `period_seconds` (at least 1) and `skew_steps`, how
+// many steps either side of the current one are accepted (at most 10). A value outside these
+// sets is `CS_ERR_INVALID_ARGUMENT` and changes nothing.
+cs_status cs_totp_configure(struct cs_totp *totp,
+                            uint32_t algorithm,
+                            uint32_t digits,
+                            uint64_t period_seconds,
+                            uint64_t skew_steps,
+                            struct cs_error **err);
+
+// `*out` receives the secret in unpadded upper-case base32, to store (encrypted) with the
+// account; the buffer is wiped when freed.
+cs_status cs_totp_secret_base32(const struct cs_totp *totp,
+                                struct cs_bytes **out,
+                                struct cs_error **err);
+
+// `*out` receives the `otpauth://totp/ISSUER:ACCOUNT?secret=…` enrolment URI that
+// authenticator apps read (usually shown as a QR code). It contains the secret and is wiped
+// when freed.
+cs_status cs_totp_provisioning_uri(const struct cs_totp *totp,
+                                   const char *issuer,
+                                   const char *account,
+                                   struct cs_bytes **out,
+                                   struct cs_error **err);
+
+// `*out` receives the code at `unix_time` (seconds since the epoch), zero-padded digits.
+cs_status cs_totp_code(const struct cs_totp *totp,
+                       uint64_t unix_time,
+                       struct cs_bytes **out,
+                       struct cs_error **err);
+
+// Checks `code` at `unix_time` within the skew window (every step compared in constant time).
+//
+// `last_used_step` points to the step stored after the account's last successful check, or
+// is NULL if it has none: a code for that step or an earlier one is refused as a replay. On
+// success `*step` receives the step the code matched; store it as the new last used step. A
+// wrong code, a replayed one, and one that is not exactly the configured number of digits are
+// `CS_ERR_AUTH` (the message says which).
+cs_status cs_totp_verify(const struct cs_totp *totp,
+                         const char *code,
+                         uint64_t unix_time,
+                         const uint64_t *last_used_step,
+                         uint64_t *step,
+                         struct cs_error **err);
+
+// Frees a TOTP and wipes its secret; NULL is ignored.
+void cs_totp_free(struct cs_totp *totp);
 
 // A validator trusting the PEM certificates in `trust_pem` as signing trust anchors (and as
 // timestamp authority anchors unless `cs_validator_set_tsa_trust` says otherwise).
@@ -464,7 +898,8 @@ const char *cs_report_signer_subject(const struct cs_report *report, size_t inde
 // The PAdES level detected for signature `index` (e.g. `"B-T"`); NULL if none.
 const char *cs_report_level(const struct cs_report *report, size_t index);
 
-// The signing time claimed by signature `index` (`/M`, RFC 3339); NULL if none.
+// The signing time claimed by signature `index`: its `/M` PDF date as written (e.g.
+// `D:20231114221320Z`); NULL if none.
 const char *cs_report_claimed_time(const struct cs_report *report, size_t index);
 
 // The time signature `index` is proven to have existed by a valid signature timestamp

@@ -3,8 +3,9 @@
 //!
 //! Every function relies on the C API contract written in the crate documentation: a non-NULL
 //! pointer points to a live object of the named type (a handle returned by this library and
-//! not yet freed, or `len` readable bytes, or a NUL-terminated string), which the caller does
-//! not change or free during the call. NULL is always checked here.
+//! not yet freed, or `len` readable bytes, or a NUL-terminated string, or `count` string
+//! pointers), which the caller does not change or free during the call. NULL is always checked
+//! here.
 
 use std::ffi::{CStr, c_char, c_void};
 
@@ -12,6 +13,24 @@ use crate::error::{Failure, cs_status};
 
 /// Borrows `len` bytes at `data`; NULL is accepted only with `len == 0`.
 pub(crate) fn bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8], Failure> {
+    slice(data, len, name)
+}
+
+/// Borrows `count` NUL-terminated UTF-8 strings from a C array of string pointers; NULL is
+/// accepted only with `count == 0`.
+pub(crate) fn texts<'a>(
+    list: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> Result<Vec<&'a str>, Failure> {
+    slice(list, count, name)?
+        .iter()
+        .map(|&s| text(s, name))
+        .collect()
+}
+
+/// Borrows `len` values of `T` at `data`; NULL is accepted only with `len == 0`.
+fn slice<'a, T>(data: *const T, len: usize, name: &str) -> Result<&'a [T], Failure> {
     if data.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -19,14 +38,16 @@ pub(crate) fn bytes<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [
             Err(Failure::null(name))
         };
     }
-    if isize::try_from(len).is_err() {
+    let size = len.checked_mul(size_of::<T>());
+    if size.is_none_or(|size| isize::try_from(size).is_err()) {
         return Err(Failure::new(
             cs_status::CS_ERR_INVALID_ARGUMENT,
             format!("{name}: length {len} is too large"),
         ));
     }
-    // SAFETY: non-NULL, and by the API contract `data` points to `len` readable bytes that
-    // stay unchanged during the call; `len` fits in isize (checked above).
+    // SAFETY: non-NULL, and by the API contract `data` points to `len` readable, initialised
+    // values of `T` that stay unchanged during the call; their total size fits in isize
+    // (checked above).
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
@@ -43,6 +64,21 @@ pub(crate) fn text<'a>(s: *const c_char, name: &str) -> Result<&'a str, Failure>
             format!("{name} is not valid UTF-8"),
         )
     })
+}
+
+/// Borrows an optional NUL-terminated UTF-8 string: `None` for NULL.
+pub(crate) fn optional_text<'a>(s: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    text(s, name).map(Some)
+}
+
+/// Reads an optional `const T *` input: `None` for NULL.
+pub(crate) fn optional_value<T: Copy>(ptr: *const T) -> Option<T> {
+    // SAFETY: by the API contract a non-NULL pointer points to an initialised `T` that stays
+    // unchanged during the call.
+    unsafe { ptr.as_ref() }.copied()
 }
 
 /// Borrows a handle.
@@ -74,13 +110,13 @@ pub(crate) fn free_handle<T>(ptr: *mut T) {
     }
 }
 
-/// An output parameter `T **out`, checked for NULL before any work is done; written only on
-/// success.
+/// An output parameter `T *out` for a plain value (a flag, a count, a pointer), checked for
+/// NULL before any work is done; written only on success.
 #[derive(Debug)]
-pub(crate) struct Out<T>(*mut *mut T);
+pub(crate) struct ValueOut<T>(*mut T);
 
-impl<T> Out<T> {
-    pub(crate) fn new(out: *mut *mut T, name: &str) -> Result<Self, Failure> {
+impl<T> ValueOut<T> {
+    pub(crate) fn new(out: *mut T, name: &str) -> Result<Self, Failure> {
         if out.is_null() {
             return Err(Failure::null(name));
         }
@@ -90,8 +126,29 @@ impl<T> Out<T> {
     /// Hands `value` to C through the out-parameter.
     pub(crate) fn set(self, value: T) {
         // SAFETY: `self.0` is non-NULL (checked in `new`) and by the API contract points to a
-        // writable `T *`; the previous value is not read, so nothing is leaked or freed twice.
-        unsafe { self.0.write(into_handle(value)) }
+        // writable `T`; the previous value is not read or dropped (C owns whatever it was).
+        unsafe { self.0.write(value) }
+    }
+}
+
+/// An output parameter `T **out` receiving a new handle, checked for NULL before any work is
+/// done; written only on success.
+#[derive(Debug)]
+pub(crate) struct Out<T>(ValueOut<*mut T>);
+
+impl<T> Out<T> {
+    pub(crate) fn new(out: *mut *mut T, name: &str) -> Result<Self, Failure> {
+        ValueOut::new(out, name).map(Self)
+    }
+
+    /// Hands `value` to C through the out-parameter.
+    pub(crate) fn set(self, value: T) {
+        self.0.set(into_handle(value));
+    }
+
+    /// Hands `value` to C, or NULL for `None`.
+    pub(crate) fn set_option(self, value: Option<T>) {
+        self.0.set(value.map_or(std::ptr::null_mut(), into_handle));
     }
 }
 

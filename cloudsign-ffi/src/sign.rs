@@ -1,9 +1,11 @@
-//! Signing at each PAdES baseline level, two-phase signing, document timestamps.
+//! Signing at each PAdES baseline level, certification, two-phase signing, document
+//! timestamps.
 
 use std::ffi::c_char;
 
 use cloudsign_core::http::{HttpRevocationSource, HttpTimeStamper};
-use cloudsign_core::pades::{DocumentTimestamper, PdfSigner, PreparedSignature};
+use cloudsign_core::pades::{DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature};
+use cloudsign_core::time::UnixTime;
 use cloudsign_core::{SignatureOptions, SignatureProfile};
 
 use crate::cs_bytes;
@@ -21,6 +23,14 @@ pub const CS_LEVEL_B_T: u32 = 2;
 pub const CS_LEVEL_B_LT: u32 = 3;
 /// PAdES baseline B-LTA: B-LT plus a document timestamp over it, from the options' TSA URL.
 pub const CS_LEVEL_B_LTA: u32 = 4;
+
+/// Certification permitting no changes at all (DocMDP P=1); strict readers also count
+/// validation data and timestamps added later as changes.
+pub const CS_CERTIFY_NO_CHANGES: u32 = 1;
+/// Certification permitting form filling, page templates and further signatures (DocMDP P=2).
+pub const CS_CERTIFY_FORM_FILLING: u32 = 2;
+/// Certification permitting what P=2 does plus annotations (DocMDP P=3).
+pub const CS_CERTIFY_ANNOTATIONS: u32 = 3;
 
 /// The level to produce, as the core's `SignatureProfile` needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +53,8 @@ impl Level {
     }
 }
 
-/// How to sign: level, timestamp authority, field name, reason, location. Made by
+/// How to sign: level, timestamp authority, field name, reason, location, contact, claimed
+/// time, certification, `/VRI` entries. Made by
 /// `cs_sign_options_new`, freed by `cs_sign_options_free`; NULL options mean B-B with
 /// defaults.
 #[derive(Debug)]
@@ -129,9 +140,8 @@ pub extern "C" fn cs_sign_options_set_level(
     level: u32,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
-        options.level = Level::from_code(level)?;
+    update(options, err, |o| {
+        o.level = Level::from_code(level)?;
         Ok(())
     })
 }
@@ -144,12 +154,34 @@ pub extern "C" fn cs_sign_options_add_tsa_url(
     url: *const c_char,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
+    update(options, err, |o| {
         let url = ffi::text(url, "url")?;
         // Parse now so that a bad URL fails here, not at signing time.
         HttpTimeStamper::new(url)?;
-        options.tsa_urls.push(url.to_owned());
+        o.tsa_urls.push(url.to_owned());
+        Ok(())
+    })
+}
+
+/// Changes the options with `change`.
+fn update(
+    options: *mut cs_sign_options,
+    err: *mut *mut cs_error,
+    change: impl FnOnce(&mut cs_sign_options) -> Result<(), Failure>,
+) -> cs_status {
+    boundary(err, || change(ffi::handle_mut(options, "options")?))
+}
+
+/// Sets one signature option with the core's builder step `apply`.
+fn set_option<T>(
+    options: *mut cs_sign_options,
+    err: *mut *mut cs_error,
+    value: impl FnOnce() -> Result<T, Failure>,
+    apply: fn(SignatureOptions, T) -> SignatureOptions,
+) -> cs_status {
+    update(options, err, |o| {
+        let value = value()?;
+        o.options = apply(std::mem::take(&mut o.options), value);
         Ok(())
     })
 }
@@ -162,12 +194,12 @@ fn set_text(
     err: *mut *mut cs_error,
     apply: fn(SignatureOptions, String) -> SignatureOptions,
 ) -> cs_status {
-    boundary(err, || {
-        let options = ffi::handle_mut(options, "options")?;
-        let value = ffi::text(value, name)?.to_owned();
-        options.options = apply(std::mem::take(&mut options.options), value);
-        Ok(())
-    })
+    set_option(
+        options,
+        err,
+        || Ok(ffi::text(value, name)?.to_owned()),
+        apply,
+    )
 }
 
 /// Signs into the signature field `name` (an existing empty one, or a new one).
@@ -204,6 +236,66 @@ pub extern "C" fn cs_sign_options_set_location(
         err,
         SignatureOptions::location,
     )
+}
+
+/// Sets the signature's `/ContactInfo`, how to reach the signer.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_options_set_contact_info(
+    options: *mut cs_sign_options,
+    contact: *const c_char,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    set_text(
+        options,
+        contact,
+        "contact",
+        err,
+        SignatureOptions::contact_info,
+    )
+}
+
+/// Sets the claimed signing time written to `/M` (seconds since the epoch; default: now).
+/// Only a timestamp proves time.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_options_set_signing_time(
+    options: *mut cs_sign_options,
+    unix_time: u64,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    set_option(
+        options,
+        err,
+        || Ok(UnixTime::from_secs(unix_time)),
+        SignatureOptions::signing_time,
+    )
+}
+
+/// Makes the signature a certification signature (DocMDP) with `permissions`:
+/// `CS_CERTIFY_NO_CHANGES`, `CS_CERTIFY_FORM_FILLING` or `CS_CERTIFY_ANNOTATIONS`. It must be
+/// the document's first signature (`CS_ERR_SIGNING` otherwise, when signing).
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_options_set_certification(
+    options: *mut cs_sign_options,
+    permissions: u32,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    let parse = || {
+        DocMdpPermissions::from_level(i64::from(permissions)).ok_or_else(|| {
+            Failure::invalid(format!("unknown certification permissions {permissions}"))
+        })
+    };
+    set_option(options, err, parse, SignatureOptions::certify)
+}
+
+/// At B-LT and B-LTA, also writes a `/VRI` entry tying the validation data to this signature
+/// (optional in PAdES; some older readers look for it). Off by default.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_options_set_vri(
+    options: *mut cs_sign_options,
+    vri: bool,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    set_option(options, err, || Ok(vri), SignatureOptions::vri)
 }
 
 /// Frees options; NULL is ignored.
@@ -279,9 +371,11 @@ pub struct cs_prepared {
     inner: PreparedSignature,
 }
 
-/// First phase of two-phase signing at level B-B: prepares the update for `signer`'s
-/// certificate chain and algorithm without signing (the signer's key is not used).
-/// `options` may be NULL; its level must be B-B.
+/// First phase of two-phase signing: prepares the update for `signer`'s certificate chain and
+/// algorithm without signing (the signer's key is not used). `options` may be NULL; its level
+/// must be B-B, or B-T with a TSA URL (room for the timestamp is reserved now, and the
+/// signature is finished with `cs_prepared_finish_timestamped`). For the long-term levels,
+/// add validation data to the finished file with `cs_ltv_update`.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_prepare(
     signer: *const cs_signer,
@@ -296,14 +390,18 @@ pub extern "C" fn cs_prepare(
         let signer = ffi::handle(signer, "signer")?;
         let pdf = ffi::bytes(pdf, pdf_len, "pdf")?;
         let options = options_or_default(options)?;
-        if options.level != Level::BaselineB {
+        if !matches!(options.level, Level::BaselineB | Level::BaselineT) {
             return Err(Failure::invalid(
-                "two-phase signing produces level B-B; add a document timestamp afterwards",
+                "two-phase signing produces level B-B or B-T; add validation data afterwards \
+                 with cs_ltv_update",
             ));
         }
-        let prepared = PdfSigner::new(signer.inner.as_ref())
-            .options(options.options)
-            .prepare(pdf)?;
+        let prepared = options.with_profile(|profile| {
+            PdfSigner::new(signer.inner.as_ref())
+                .profile(profile)
+                .options(options.options.clone())
+                .prepare(pdf)
+        })?;
         out.set(cs_prepared { inner: prepared });
         Ok(())
     })
@@ -386,9 +484,34 @@ pub extern "C" fn cs_prepared_from_json(
     })
 }
 
-/// Second phase: completes the signature with `signature` (over the message / digest) and
-/// returns the whole signed file in `*out`, after checking that `pdf` is the document the
-/// signature was prepared on (`CS_ERR_SIGNING` otherwise). `prepared` stays usable.
+/// Completes a prepared signature with `complete`, which gets the state, the document and the
+/// signature value, and hands C the whole signed file.
+fn finish_prepared(
+    prepared: *const cs_prepared,
+    pdf: (*const u8, usize),
+    signature: (*const u8, usize),
+    out: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+    complete: impl FnOnce(PreparedSignature, &[u8], &[u8]) -> Result<Vec<u8>, Failure>,
+) -> cs_status {
+    boundary(err, || {
+        let out = ffi::Out::new(out, "out")?;
+        let prepared = ffi::handle(prepared, "prepared")?;
+        let pdf = ffi::bytes(pdf.0, pdf.1, "pdf")?;
+        let signature = ffi::bytes(signature.0, signature.1, "signature")?;
+        out.set(cs_bytes::new(complete(
+            prepared.inner.clone(),
+            pdf,
+            signature,
+        )?));
+        Ok(())
+    })
+}
+
+/// Second phase at level B-B: completes the signature with `signature` (over the message /
+/// digest) and returns the whole signed file in `*out`, after checking that `pdf` is the
+/// document the signature was prepared on (`CS_ERR_SIGNING` otherwise, and for a B-T
+/// preparation). `prepared` stays usable.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_prepared_finish(
     prepared: *const cs_prepared,
@@ -399,15 +522,37 @@ pub extern "C" fn cs_prepared_finish(
     out: *mut *mut cs_bytes,
     err: *mut *mut cs_error,
 ) -> cs_status {
-    boundary(err, || {
-        let out = ffi::Out::new(out, "out")?;
-        let prepared = ffi::handle(prepared, "prepared")?;
-        let pdf = ffi::bytes(pdf, pdf_len, "pdf")?;
-        let signature = ffi::bytes(signature, signature_len, "signature")?;
-        let signed = prepared.inner.clone().finish_pdf(pdf, signature)?;
-        out.set(cs_bytes::new(signed));
-        Ok(())
+    let (document, value) = ((pdf, pdf_len), (signature, signature_len));
+    finish_prepared(prepared, document, value, out, err, |p, pdf, signature| {
+        Ok(p.finish_pdf(pdf, signature)?)
     })
+}
+
+/// Second phase at level B-T: as `cs_prepared_finish`, with a signature timestamp over the
+/// signature value from the RFC 3161 authority at `tsa_url`.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_prepared_finish_timestamped(
+    prepared: *const cs_prepared,
+    pdf: *const u8,
+    pdf_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    tsa_url: *const c_char,
+    out: *mut *mut cs_bytes,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    let stamped = |p: PreparedSignature, pdf: &[u8], signature: &[u8]| -> Result<_, Failure> {
+        let stamper = HttpTimeStamper::new(ffi::text(tsa_url, "tsa_url")?)?;
+        Ok(p.finish_pdf_timestamped(pdf, signature, &stamper)?)
+    };
+    finish_prepared(
+        prepared,
+        (pdf, pdf_len),
+        (signature, signature_len),
+        out,
+        err,
+        stamped,
+    )
 }
 
 /// Frees a prepared signature; NULL is ignored.

@@ -1,4 +1,4 @@
-//! Unique-URL tokens: issue, verify and redeem against a memory or SQLite store.
+//! Unique-URL tokens: issue, verify, redeem and revoke against a memory or SQLite store.
 
 use std::ffi::c_char;
 
@@ -116,6 +116,24 @@ pub extern "C" fn cs_token_redeem(
     err: *mut *mut cs_error,
 ) -> cs_status {
     boundary(err, || check(store, token, resource, token::redeem))
+}
+
+/// Revokes a presented token: later checks refuse it. `*revoked` receives false when no such
+/// token was issued; a malformed token is `CS_ERR_TOKEN`.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_token_revoke(
+    store: *const cs_token_store,
+    token: *const c_char,
+    revoked: *mut bool,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let revoked = ffi::ValueOut::new(revoked, "revoked")?;
+        let store = ffi::handle(store, "store")?;
+        let presented = ffi::text(token, "token")?;
+        revoked.set(token::revoke(store.inner.as_ref(), presented)?);
+        Ok(())
+    })
 }
 
 /// Frees a token store; NULL is ignored.

@@ -28,7 +28,7 @@ pub struct cs_validator {
 }
 
 /// The anchors in PEM text; none at all is a caller's mistake, not an empty trust list.
-fn trust_store(pem: &[u8]) -> Result<TrustStore, Failure> {
+pub(crate) fn trust_store(pem: &[u8]) -> Result<TrustStore, Failure> {
     let store = TrustStore::from_pem(pem)?;
     if store.anchors().is_empty() {
         return Err(cloudsign_core::Error::from(CertificateError::NoPemCertificate).into());
@@ -261,7 +261,8 @@ pub extern "C" fn cs_report_level(report: *const cs_report, index: usize) -> *co
     cs_report::string_of(report, index, |s| s.level.as_ref())
 }
 
-/// The signing time claimed by signature `index` (`/M`, RFC 3339); NULL if none.
+/// The signing time claimed by signature `index`: its `/M` PDF date as written (e.g.
+/// `D:20231114221320Z`); NULL if none.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_report_claimed_time(report: *const cs_report, index: usize) -> *const c_char {
     cs_report::string_of(report, index, |s| s.claimed_time.as_ref())

@@ -207,6 +207,8 @@ fn c_signed_files_pass_external_validators() {
         "c-b-t.pdf",
         "c-callback.pdf",
         "c-two-phase.pdf",
+        "c-two-phase-b-t.pdf",
+        "c-certified.pdf",
     ] {
         let pdf = f.dir.path().join(name);
         if oracles::require_tool("pdfsig") {

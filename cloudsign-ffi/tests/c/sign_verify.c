@@ -1,8 +1,11 @@
-/* Signing at every level, from PKCS#12, PEM and a callback; two-phase signing; verification
+/* Signing at every level, from PKCS#12, PEM and a callback; certification; two-phase signing
+ * at B-B and B-T; verification
  * through the report accessors and JSON; document timestamps. Writes the signed files to
  * FIXTURE_DIR for the external validators the Rust driver runs afterwards.
  *
  *   sign_verify FIXTURE_DIR TSA_URL */
+#include <time.h>
+
 #include "support.h"
 
 static const char *dir;
@@ -197,6 +200,23 @@ static void sign_with_callback(const buffer *pdf) {
     free(chain.data);
 }
 
+/* The HSM's half of two-phase signing: signs what `prepared` asks for into `signature` (room
+ * for 256 bytes); returns the signature's length. */
+static size_t hsm_sign(const cs_prepared *prepared, uint8_t *signature) {
+    cs_bytes *digest = NULL, *message = NULL;
+    OK(cs_prepared_digest(prepared, &digest, &err));
+    OK(cs_prepared_message(prepared, &message, &err));
+    size_t len = 0;
+    int calls = 0;
+    CHECK(openssl_hsm(&calls, cs_prepared_algorithm(prepared), cs_bytes_data(message),
+                      cs_bytes_len(message), cs_bytes_data(digest), cs_bytes_len(digest),
+                      signature, 256, &len) == 0);
+    CHECK(calls == 1);
+    cs_bytes_free(message);
+    cs_bytes_free(digest);
+    return len;
+}
+
 static void two_phase(const buffer *pdf) {
     /* Phase one needs only the chain and algorithm: a callback signer that is never called. */
     buffer chain = rsa_chain();
@@ -219,11 +239,7 @@ static void two_phase(const buffer *pdf) {
     cs_prepared *resumed = NULL;
     OK(cs_prepared_from_json(cs_bytes_data(json), cs_bytes_len(json), &resumed, &err));
     uint8_t signature[256];
-    size_t signature_len = 0;
-    int calls = 0;
-    CHECK(openssl_hsm(&calls, CS_ALG_RSA_PKCS1V15_SHA256, cs_bytes_data(message),
-                      cs_bytes_len(message), cs_bytes_data(digest), cs_bytes_len(digest),
-                      signature, sizeof signature, &signature_len) == 0);
+    size_t signature_len = hsm_sign(resumed, signature);
     cs_bytes *signed_pdf = NULL;
     OK(cs_prepared_finish(resumed, pdf->data, pdf->len, signature, signature_len, &signed_pdf,
                           &err));
@@ -244,6 +260,103 @@ static void two_phase(const buffer *pdf) {
     cs_bytes_free(digest);
     cs_signer_free(remote);
     free(chain.data);
+}
+
+/* Two-phase signing at B-T: room for the timestamp is reserved when preparing, and the
+ * timestamp is taken over the signature value when finishing. */
+static void two_phase_b_t(const buffer *pdf, const char *tsa_url) {
+    buffer chain = rsa_chain();
+    cs_signer *remote = NULL;
+    OK(cs_signer_new_callback(refusing_hsm, NULL, chain.data, chain.len,
+                              CS_ALG_RSA_PKCS1V15_SHA256, 256, &remote, &err));
+    cs_sign_options *options = cs_sign_options_new();
+    OK(cs_sign_options_set_level(options, CS_LEVEL_B_T, &err));
+    cs_prepared *prepared = NULL;
+    EXPECT(CS_ERR_INVALID_ARGUMENT,
+           cs_prepare(remote, options, pdf->data, pdf->len, &prepared, &err));
+    CHECK(prepared == NULL);
+    OK(cs_sign_options_add_tsa_url(options, tsa_url, &err));
+    OK(cs_prepare(remote, options, pdf->data, pdf->len, &prepared, &err));
+    uint8_t signature[256];
+    size_t signature_len = hsm_sign(prepared, signature);
+
+    cs_bytes *signed_pdf = NULL;
+    /* A B-T preparation cannot be finished without its timestamp. */
+    EXPECT(CS_ERR_SIGNING, cs_prepared_finish(prepared, pdf->data, pdf->len, signature,
+                                              signature_len, &signed_pdf, &err));
+    EXPECT(CS_ERR_NULL_ARGUMENT,
+           cs_prepared_finish_timestamped(prepared, pdf->data, pdf->len, signature, signature_len,
+                                          NULL, &signed_pdf, &err));
+    EXPECT(CS_ERR_TIMESTAMP,
+           cs_prepared_finish_timestamped(prepared, pdf->data, pdf->len, signature, signature_len,
+                                          "http://127.0.0.1:1/", &signed_pdf, &err));
+    EXPECT(CS_ERR_SIGNING,
+           cs_prepared_finish_timestamped(prepared, pdf->data, pdf->len - 1, signature,
+                                          signature_len, tsa_url, &signed_pdf, &err));
+    CHECK(signed_pdf == NULL);
+    OK(cs_prepared_finish_timestamped(prepared, pdf->data, pdf->len, signature, signature_len,
+                                      tsa_url, &signed_pdf, &err));
+    cs_report *report = expect_passed(signed_pdf, 1);
+    CHECK(strcmp(cs_report_level(report, 0), "B-T") == 0);
+    CHECK(cs_report_proven_time(report, 0) != NULL);
+    cs_report_free(report);
+    write_file(dir, "c-two-phase-b-t.pdf", signed_pdf);
+
+    cs_bytes_free(signed_pdf);
+    cs_prepared_free(prepared);
+    cs_sign_options_free(options);
+    cs_signer_free(remote);
+    free(chain.data);
+}
+
+/* Certification signatures (DocMDP) and what they allow after them. */
+static void certification(const buffer *pdf) {
+    cs_signer *signer = p12_signer();
+    cs_sign_options *options = cs_sign_options_new();
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_certification(options, 0, &err));
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_certification(options, 4, &err));
+    EXPECT(CS_ERR_NULL_ARGUMENT,
+           cs_sign_options_set_certification(NULL, CS_CERTIFY_NO_CHANGES, &err));
+    OK(cs_sign_options_set_certification(options, CS_CERTIFY_FORM_FILLING, &err));
+    OK(cs_sign_options_set_contact_info(options, "legal@example.com", &err));
+    time_t now = time(NULL);
+    char claimed[32];
+    strftime(claimed, sizeof claimed, "D:%Y%m%d%H%M%SZ", gmtime(&now)); /* as in /M */
+    OK(cs_sign_options_set_signing_time(options, (uint64_t)now, &err));
+    cs_bytes *certified = NULL;
+    OK(cs_sign(signer, options, pdf->data, pdf->len, &certified, &err));
+    cs_report *report = expect_passed(certified, 1);
+    CHECK(strstr(cs_report_json(report), "\"certification\": 2") != NULL);
+    CHECK(strcmp(cs_report_claimed_time(report, 0), claimed) == 0);
+    cs_report_free(report);
+    CHECK(contains(certified, "/DocMDP"));
+    CHECK(contains(certified, "(legal@example.com)"));
+    write_file(dir, "c-certified.pdf", certified);
+
+    /* P=2 allows an approval signature after it, but not a second certification. */
+    cs_bytes *approved = NULL;
+    EXPECT(CS_ERR_SIGNING, cs_sign(signer, options, cs_bytes_data(certified),
+                                   cs_bytes_len(certified), &approved, &err));
+    OK(cs_sign(signer, NULL, cs_bytes_data(certified), cs_bytes_len(certified), &approved, &err));
+    cs_report_free(expect_passed(approved, 2));
+    cs_bytes_free(approved);
+
+    /* P=1: nothing may follow. */
+    OK(cs_sign_options_set_certification(options, CS_CERTIFY_NO_CHANGES, &err));
+    cs_bytes *locked = NULL;
+    OK(cs_sign(signer, options, pdf->data, pdf->len, &locked, &err));
+    cs_report *locked_report = expect_passed(locked, 1);
+    CHECK(strstr(cs_report_json(locked_report), "\"certification\": 1") != NULL);
+    cs_report_free(locked_report);
+    approved = NULL;
+    EXPECT(CS_ERR_SIGNING,
+           cs_sign(signer, NULL, cs_bytes_data(locked), cs_bytes_len(locked), &approved, &err));
+    CHECK(approved == NULL);
+
+    cs_bytes_free(locked);
+    cs_bytes_free(certified);
+    cs_sign_options_free(options);
+    cs_signer_free(signer);
 }
 
 static void tampered_file_fails(void) {
@@ -271,6 +384,8 @@ int main(int argc, char **argv) {
     sign_b_t_from_pem(&pdf, argv[2]);
     sign_with_callback(&pdf);
     two_phase(&pdf);
+    two_phase_b_t(&pdf, argv[2]);
+    certification(&pdf);
     tampered_file_fails();
     free(pdf.data);
     printf("sign_verify: ok\n");

@@ -3,6 +3,7 @@
 #ifndef CLOUDSIGN_TEST_SUPPORT_H
 #define CLOUDSIGN_TEST_SUPPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,15 @@ static inline void write_file(const char *dir, const char *name, const cs_bytes 
     if (fwrite(cs_bytes_data(bytes), 1, cs_bytes_len(bytes), f) != cs_bytes_len(bytes))
         FAIL("cannot write %s", path);
     fclose(f);
+}
+
+/* Whether `bytes` holds the text `needle` anywhere. */
+static inline bool contains(const cs_bytes *bytes, const char *needle) {
+    size_t n = strlen(needle), len = cs_bytes_len(bytes);
+    const uint8_t *data = cs_bytes_data(bytes);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(data + i, needle, n) == 0) return true;
+    return false;
 }
 
 #endif
