@@ -354,6 +354,8 @@ fn b_lt_and_b_lta_validate_offline_and_name_their_level_and_evidence() {
     assert_level(&report, "B-LTA");
     let dss = read_dss(&lta);
     assert!(!dss.data.ocsp_responses.is_empty() && dss.vri.len() == 1);
+    // The VRI entry is dated with when its data was gathered.
+    assert!(lta.windows(7).any(|w| w == b"/TU (D:"));
     assert_level(&env.validator().validate_pdf(&full_lt).unwrap(), "B-LT");
     assert_level(&env.validator().validate_pdf(&full_lta).unwrap(), "B-LTA");
 
