@@ -11,7 +11,7 @@ use cloudsign_core::pades::{
     SignatureProfile,
 };
 use cloudsign_core::revocation::HttpRevocationSource;
-use cloudsign_core::revocation::{CrlIssuer, OcspResponder};
+use cloudsign_core::revocation::{CrlIssuer, OcspResponder, RevocationReason};
 use cloudsign_core::serve::{HttpServer, revocation_handler, timestamp_handler};
 use cloudsign_core::signer::LocalSigner;
 use cloudsign_core::testkit::{PkiUrls, TestPki, samples};
@@ -54,6 +54,10 @@ enum Command {
         /// Issuer certificate URL to put in the leaf certificates (authorityInfoAccess).
         #[arg(long)]
         ca_issuers_url: Option<String>,
+        /// CRL URL to put in the intermediate CA's certificate, where the root's CRL is
+        /// published (serve it with `serve ocsp --ca root.pem --ca-key root-key.pem`).
+        #[arg(long)]
+        intermediate_crl_url: Option<String>,
     },
     /// Sign a PDF (PAdES baseline) by incremental update.
     Sign(Box<SignArgs>),
@@ -137,6 +141,10 @@ struct LtvArgs {
     /// Also write /VRI entries.
     #[arg(long)]
     vri: bool,
+    /// Trusted roots, PEM: completing chains with them gathers the top intermediate CA's
+    /// status too. May be repeated.
+    #[arg(long = "trust")]
+    trust: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -183,9 +191,9 @@ struct OcspArgs {
     #[arg(long, default_value = "127.0.0.1:2560")]
     listen: String,
     /// A revoked certificate: serial number in hex, optionally with the revocation time
-    /// (RFC 3339 UTC like 2026-01-02T03:04:05Z, or seconds since the epoch; default now).
-    /// May be repeated.
-    #[arg(long = "revoked", value_name = "SERIAL[:TIME]")]
+    /// (RFC 3339 UTC like 2026-01-02T03:04:05Z, or seconds since the epoch; default now)
+    /// and the reason (an RFC 5280 CRLReason name like keyCompromise). May be repeated.
+    #[arg(long = "revoked", value_name = "SERIAL[:TIME[:REASON]]")]
     revoked: Vec<String>,
 }
 
@@ -220,6 +228,10 @@ struct SignArgs {
     /// At b-lt and b-lta, also write a /VRI entry for the signature in the DSS.
     #[arg(long)]
     vri: bool,
+    /// At b-lt and b-lta, trusted roots, PEM: completing chains with them gathers the top
+    /// intermediate CA's status too. May be repeated.
+    #[arg(long = "trust")]
+    trust: Vec<PathBuf>,
     /// Timestamp authority URL (needed from b-t up); repeat to give fallbacks.
     #[arg(long = "tsa")]
     tsa: Vec<String>,
@@ -246,6 +258,7 @@ fn main() -> ExitCode {
             ocsp_url,
             crl_url,
             ca_issuers_url,
+            intermediate_crl_url,
         } => testpki(
             &dir,
             &password,
@@ -253,7 +266,7 @@ fn main() -> ExitCode {
                 ocsp: ocsp_url,
                 crl: crl_url,
                 ca_issuers: ca_issuers_url,
-                intermediate_crl: None,
+                intermediate_crl: intermediate_crl_url,
             },
         ),
         Command::Sign(args) => sign(&args),
@@ -372,6 +385,7 @@ fn sign(args: &SignArgs) -> Result<(), String> {
     PdfSigner::new(&signer)
         .profile(profile)
         .options(options)
+        .trust_anchors(&trust_store(&args.trust)?)
         .sign_file(&args.input, &args.output)
         .map_err(|e| format!("cannot sign {}: {e}", args.input.display()))
 }
@@ -383,7 +397,11 @@ fn ltv(command: &LtvCommand) -> Result<(), String> {
     };
     let stamper = http_timestamper(&args.tsa)?;
     let source = HttpRevocationSource::new();
-    let updater = LtvUpdater::new(&source).timestamper(&stamper).vri(args.vri);
+    let trust = trust_store(&args.trust)?;
+    let updater = LtvUpdater::new(&source)
+        .timestamper(&stamper)
+        .vri(args.vri)
+        .trust_anchors(&trust);
     let input = read(&args.input)?;
     for warning in updater.warnings(&input).map_err(|e| e.to_string())? {
         eprintln!("cloudsign: warning: {warning}");
@@ -449,17 +467,25 @@ fn serve_tsa(
         .map_err(|e| format!("the server stopped: {e}"))
 }
 
-/// `SERIAL[:TIME]`: hex serial, then RFC 3339 UTC or seconds since the epoch.
-fn parse_revoked(text: &str) -> Result<(String, UnixTime), String> {
-    let (serial, time) = match text.split_once(':') {
-        Some((serial, time)) => (serial, Some(time)),
+/// `SERIAL[:TIME[:REASON]]`: hex serial, then RFC 3339 UTC or seconds since the epoch,
+/// then a CRLReason name (the time's own colons make the reason the part after the last one).
+fn parse_revoked(text: &str) -> Result<(String, UnixTime, Option<RevocationReason>), String> {
+    let (serial, rest) = match text.split_once(':') {
+        Some((serial, rest)) => (serial, Some(rest)),
         None => (text, None),
+    };
+    let (time, reason) = match rest.and_then(|r| r.rsplit_once(':')) {
+        Some((time, name)) if name.starts_with(|c: char| c.is_ascii_alphabetic()) => {
+            let reason = name.parse().map_err(|e| format!("--revoked {text}: {e}"))?;
+            (Some(time), Some(reason))
+        }
+        _ => (rest, None),
     };
     let at = match time {
         None => UnixTime::now(),
         Some(t) => parse_time(t).ok_or_else(|| format!("--revoked {text}: bad time {t:?}"))?,
     };
-    Ok((serial.to_owned(), at))
+    Ok((serial.to_owned(), at, reason))
 }
 
 /// Seconds since the epoch, or `YYYY-MM-DDTHH:MM:SSZ`.
@@ -508,12 +534,12 @@ fn serve_ocsp(args: &OcspArgs) -> Result<(), String> {
     let mut issuer =
         CrlIssuer::new(ca_signer).map_err(|e| format!("cannot issue CRLs for the CA: {e}"))?;
     for text in &args.revoked {
-        let (serial, at) = parse_revoked(text)?;
+        let (serial, at, reason) = parse_revoked(text)?;
         responder = responder
-            .revoke(&serial, at, None)
+            .revoke(&serial, at, reason)
             .map_err(|e| format!("--revoked {text}: {e}"))?;
         issuer = issuer
-            .revoke(&serial, at, None)
+            .revoke(&serial, at, reason)
             .map_err(|e| format!("--revoked {text}: {e}"))?;
     }
     let server = HttpServer::bind(

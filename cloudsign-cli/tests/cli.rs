@@ -366,7 +366,10 @@ fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
     let _server = serve_ocsp(
         d,
         &listen,
-        &format!("{}:2026-01-02T03:04:05Z", bad.serial_hex().to_uppercase()),
+        &format!(
+            "{}:2026-01-02T03:04:05Z:keyCompromise",
+            bad.serial_hex().to_uppercase()
+        ),
     );
 
     let source = HttpRevocationSource::new().nonce(true);
@@ -381,7 +384,11 @@ fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
         let status = check_revocation(leaf, &ca, &evidence, now);
         if revoked {
             assert!(
-                matches!(status, RevocationStatus::Revoked { revoked_at: t, .. } if t == revoked_at),
+                matches!(
+                    status,
+                    RevocationStatus::Revoked { revoked_at: t, reason: Some(ref r), .. }
+                        if t == revoked_at && r == "keyCompromise"
+                ),
                 "{status:?}"
             );
         } else {
@@ -413,6 +420,7 @@ fn testpki_with_urls_and_serve_ocsp_answer_real_clients() {
             said.contains("Revocation Time: Jan  2 03:04:05 2026 GMT"),
             "{said}"
         );
+        assert!(said.contains("Reason: keyCompromise"), "{said}");
     }
 }
 
@@ -425,6 +433,10 @@ fn serve_ocsp_refuses_bad_arguments() {
     for (extra, expected) in [
         (vec!["--revoked", "zz"], "serial number"),
         (vec!["--revoked", "0a:yesterday"], "bad time"),
+        (
+            vec!["--revoked", "0a:1700000000:forgotten"],
+            "unknown revocation reason",
+        ),
     ] {
         let mut args = base.to_vec();
         args.extend(["--ca", s(&ca), "--ca-key", s(&ca_key)]);
@@ -555,5 +567,77 @@ fn sign_b_lta_verify_offline_and_extend_twice() {
         text(&out).contains("no usable revocation data"),
         "{}",
         text(&out)
+    );
+}
+
+#[test]
+fn sign_with_trust_gathers_the_top_intermediate_status_from_its_crl_url() {
+    use cloudsign_core::x509::Certificate;
+
+    let ocsp_listen = format!("127.0.0.1:{}", free_port());
+    let root_listen = format!("127.0.0.1:{}", free_port());
+    let tsa_listen = format!("127.0.0.1:{}", free_port());
+    let base = format!("http://{ocsp_listen}/");
+    let root_crl = format!("http://{root_listen}/crl");
+    let tsa = format!("http://{tsa_listen}/");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = cloudsign(&[
+        "testpki",
+        s(d),
+        "--ocsp-url",
+        &format!("{base}ocsp"),
+        "--crl-url",
+        &format!("{base}crl"),
+        "--intermediate-crl-url",
+        &root_crl,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let intermediate =
+        Certificate::from_pem(&std::fs::read(d.join("intermediate.pem")).unwrap()).unwrap();
+    assert_eq!(intermediate.crl_urls(), [root_crl]);
+    let ocsp = serve_ocsp(d, &ocsp_listen, "01");
+    // The root CA's CRL, served by a responder for the root.
+    let root_ca = ServeProcess(
+        Command::new(env!("CARGO_BIN_EXE_cloudsign"))
+            .args(["serve", "ocsp", "--ca", s(&d.join("root.pem"))])
+            .args(["--ca-key", s(&d.join("root-key.pem"))])
+            .args(["--listen", &root_listen])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until_listening(&root_listen, "the root's CRL");
+    let _tsa = serve_tsa(d, &tsa_listen);
+    let input = corpus_file("01-classic-reportlab.pdf");
+    // The PKCS#12 file holds the signer and the intermediate CA, not the root.
+    let p12 = d.join("signer-ec.p12");
+    let root = d.join("root.pem");
+    let (with, without) = (d.join("with-trust.pdf"), d.join("without-trust.pdf"));
+    let lt = ["--level", "b-lt", "--tsa", &tsa];
+    let out = sign_p12(
+        &input,
+        &with,
+        &p12,
+        "test",
+        &[&lt[..], &["--trust", s(&root)]].concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = sign_p12(&input, &without, &p12, "test", &lt);
+    assert!(out.status.success(), "{}", text(&out));
+    drop(ocsp);
+    drop(root_ca);
+
+    let verify =
+        |pdf: &Path| cloudsign(&["verify", s(pdf), "--trust", s(&root), "--json", "--offline"]);
+    let out = verify(&with);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(level_of(&out.stdout), "B-LT");
+    let out = verify(&without);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("TRY_LATER") && said.contains(&intermediate.subject()),
+        "{said}"
     );
 }

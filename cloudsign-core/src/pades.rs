@@ -70,6 +70,18 @@ pub enum SigningError {
     /// There is no signature to add validation data for.
     #[error("the document has no signature")]
     NoSignature,
+    /// B-LT or B-LTA was asked for, but the signer's certificate names no OCSP responder or
+    /// CRL distribution point and no revocation evidence for it was given: its status could
+    /// never be shown, so the level could not be claimed. Pass the evidence
+    /// ([`PdfSigner::validation_data`]) or sign at B-T.
+    #[error(
+        "the signer's certificate {certificate} names no OCSP responder or CRL distribution \
+         point, and no revocation evidence for it was given: B-LT needs its status"
+    )]
+    NoRevocationSource {
+        /// The signer's subject.
+        certificate: String,
+    },
     /// Prepared state could not be read back.
     #[error("invalid prepared signature state: {0}")]
     InvalidPreparedState(String),

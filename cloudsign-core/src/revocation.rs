@@ -42,9 +42,10 @@ pub use crl::{Crl, CrlIssuer, RevokedEntry};
 pub use ocsp::{CertIdHash, OcspCertStatus, OcspCheck, OcspRequest, OcspResponse, SingleStatus};
 pub use reason::RevocationReason;
 pub use responder::OcspResponder;
-pub use source::{Gathered, NoFetch, RevocationSource, complete_chain, gather};
+pub use source::{Gathered, NoFetch, RevocationSource, complete_chain, gather, gather_at};
 pub use status::{
-    Evidence, EvidenceSource, RevocationStatus, check_revocation, check_revocation_with_skew,
+    Evidence, EvidenceSource, EvidenceTime, RevocationStatus, check_revocation,
+    check_revocation_with, check_revocation_with_skew,
 };
 
 #[cfg(feature = "http")]

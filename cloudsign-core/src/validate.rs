@@ -160,19 +160,36 @@ impl Validator {
             ocsp: stored.data.ocsp_responses,
             crls: stored.data.crls,
         };
-        let context = signature::Context {
-            doc: &doc,
-            trust: &self.trust,
-            tsa_trust: self.tsa_trust.as_ref().unwrap_or(&self.trust),
-            at,
-            limits: &self.limits,
-            store: &store,
-            fetch: self.fetch.as_deref(),
-        };
-        let mut signatures = signed
-            .iter()
-            .map(|(name, sig_ref)| context.check(name, *sig_ref))
-            .collect::<Result<Vec<_>>>()?;
+        // Newest first: a valid document timestamp proves when everything before it
+        // existed, and older timestamps' authorities are judged at that time.
+        let mut order = Vec::with_capacity(signed.len());
+        for (i, (_, sig_ref)) in signed.iter().enumerate() {
+            order.push((signature::covered_revision(&doc, *sig_ref)?, i));
+        }
+        order.sort_by(|a, b| b.cmp(a));
+        let mut proofs = Vec::new();
+        let mut reports: Vec<Option<SignatureReport>> = vec![None; signed.len()];
+        for (_, i) in order {
+            let Some((name, sig_ref)) = signed.get(i) else {
+                continue;
+            };
+            let context = signature::Context {
+                doc: &doc,
+                trust: &self.trust,
+                tsa_trust: self.tsa_trust.as_ref().unwrap_or(&self.trust),
+                at,
+                limits: &self.limits,
+                store: &store,
+                fetch: self.fetch.as_deref(),
+                proofs: &proofs,
+            };
+            let (report, proof) = context.check(name, *sig_ref)?;
+            proofs.extend(proof);
+            if let Some(slot) = reports.get_mut(i) {
+                *slot = Some(report);
+            }
+        }
+        let mut signatures: Vec<SignatureReport> = reports.into_iter().flatten().collect();
         let with_dss = revisions_with_dss(&doc);
         long_term_levels(&mut signatures, &with_dss);
         let warnings = certification_warnings(&signatures);

@@ -13,9 +13,13 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::pdf::dss::{self, ValidationData};
 use crate::pdf::{Document, IncrementalWriter, Object, Source, form};
-use crate::revocation::{OcspResponse, RevocationSource, complete_chain, gather};
+use crate::revocation::{
+    Evidence, OcspResponse, RevocationSource, RevocationStatus, check_revocation, complete_chain,
+    gather_at,
+};
+use crate::time::{TimeProvider, UnixTime};
 use crate::tsp::{TimeStamper, TimestampToken};
-use crate::x509::Certificate;
+use crate::x509::{Certificate, TrustStore};
 
 /// Longest issuer chain followed when completing a certificate's path.
 const MAX_CHAIN: usize = 8;
@@ -46,6 +50,8 @@ pub struct LtvUpdater<'a> {
     timestamper: Option<&'a dyn TimeStamper>,
     vri: bool,
     extra: ValidationData,
+    anchors: Vec<Certificate>,
+    clock: Option<&'a dyn TimeProvider>,
     limits: Limits,
 }
 
@@ -68,6 +74,8 @@ impl<'a> LtvUpdater<'a> {
             timestamper: None,
             vri: false,
             extra: ValidationData::default(),
+            anchors: Vec::new(),
+            clock: None,
             limits: Limits::default(),
         }
     }
@@ -79,7 +87,8 @@ impl<'a> LtvUpdater<'a> {
         self
     }
 
-    /// Also write `/VRI` entries: which data belongs to which signature (optional in PAdES).
+    /// Also write `/VRI` entries: which data belongs to which signature, dated with `/TU`
+    /// (optional in PAdES).
     #[must_use]
     pub fn vri(mut self, on: bool) -> Self {
         self.vri = on;
@@ -91,6 +100,37 @@ impl<'a> LtvUpdater<'a> {
     #[must_use]
     pub fn extra(mut self, data: ValidationData) -> Self {
         self.extra = data;
+        self
+    }
+
+    /// Certificates to complete chains with, usually the validators' trust anchors: the top
+    /// intermediate CA's status can only be gathered with its issuer at hand, and a
+    /// signature rarely carries the root. (Without them, issuers come from the document and
+    /// from AIA caIssuers.)
+    ///
+    /// ```
+    /// # fn main() -> Result<(), cloudsign_core::Error> {
+    /// use cloudsign_core::pades::LtvUpdater;
+    /// use cloudsign_core::revocation::NoFetch;
+    /// use cloudsign_core::x509::TrustStore;
+    /// let pki = cloudsign_core::testkit::TestPki::generate()?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add(pki.root.certificate.clone());
+    /// let updater = LtvUpdater::new(&NoFetch).trust_anchors(&trust);
+    /// # let _ = updater;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn trust_anchors(mut self, trust: &TrustStore) -> Self {
+        self.anchors = trust.anchors().to_vec();
+        self
+    }
+
+    /// The clock that decides whether fetched revocation data is current (default: the
+    /// system clock).
+    #[must_use]
+    pub fn clock(mut self, clock: &'a dyn TimeProvider) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -197,6 +237,7 @@ impl<'a> LtvUpdater<'a> {
         for signed in &all {
             known.extend(signed.certificates.iter().cloned());
         }
+        known.extend(self.anchors.iter().cloned());
         drop(doc);
         let mut data = self.extra.clone();
         let mut vri = BTreeMap::new();
@@ -207,7 +248,7 @@ impl<'a> LtvUpdater<'a> {
             }
             data.extend(gathered);
         }
-        let with_dss = append_dss(pdf, &data, &vri, &self.limits)?;
+        let with_dss = append_dss(pdf, &data, &vri, self.now(), &self.limits)?;
         match self.timestamper {
             Some(stamper) => DocumentTimestamper::new(stamper)
                 .limits(self.limits.clone())
@@ -216,9 +257,15 @@ impl<'a> LtvUpdater<'a> {
         }
     }
 
+    /// The updater's clock, or the system's.
+    fn now(&self) -> UnixTime {
+        self.clock.map_or_else(UnixTime::now, |c| c.now())
+    }
+
     /// The chain of each leaf of `signed`, with revocation data for every certificate in it
     /// that names where such data is published.
     fn gather(&self, signed: &Signed, known: &[Certificate]) -> Result<ValidationData> {
+        let now = self.now();
         let mut data = ValidationData::default();
         for leaf in &signed.leaves {
             let chain = complete_chain(self.revocation, leaf, known, MAX_CHAIN)?;
@@ -227,7 +274,7 @@ impl<'a> LtvUpdater<'a> {
             for issuer in &chain {
                 data.add_certificate(issuer.der().to_vec());
                 if names_revocation_source(cert) {
-                    let found = gather(self.revocation, cert, issuer)?;
+                    let found = gather_at(self.revocation, cert, issuer, now)?;
                     for der in found.ocsp {
                         // The responder's own certificate, so the response verifies offline.
                         if let Ok(response) = OcspResponse::parse(&der) {
@@ -243,6 +290,47 @@ impl<'a> LtvUpdater<'a> {
             }
         }
         Ok(data)
+    }
+}
+
+/// A B-LT signature must show its signer's status: a certificate that names no OCSP
+/// responder or CRL distribution point needs `evidence` for it (from its `issuer`), current
+/// at `now`.
+///
+/// # Errors
+/// [`SigningError::NoRevocationSource`] otherwise.
+pub(crate) fn check_signer_status(
+    signer: &Certificate,
+    issuer: Option<&Certificate>,
+    evidence: &ValidationData,
+    now: UnixTime,
+) -> Result<()> {
+    if names_revocation_source(signer) {
+        return Ok(());
+    }
+    let certificates: Vec<Certificate> = evidence
+        .certificates
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    let evidence = Evidence {
+        ocsp: &evidence.ocsp_responses,
+        crls: &evidence.crls,
+        certificates: &certificates,
+    };
+    let shown = issuer.is_some_and(|issuer| {
+        !matches!(
+            check_revocation(signer, issuer, &evidence, now),
+            RevocationStatus::Unknown { .. }
+        )
+    });
+    if shown {
+        Ok(())
+    } else {
+        Err(SigningError::NoRevocationSource {
+            certificate: signer.subject(),
+        }
+        .into())
     }
 }
 
@@ -349,11 +437,12 @@ pub(crate) fn signatures<S: Source>(doc: &Document<S>) -> Result<Vec<Signed>> {
 pub(crate) const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
 
 /// `pdf` followed by one incremental update whose DSS holds what the document's DSS held
-/// plus `data`, with `vri` entries.
+/// plus `data`, with `vri` entries dated `created`.
 pub(crate) fn append_dss(
     pdf: &[u8],
     data: &ValidationData,
     vri: &BTreeMap<String, ValidationData>,
+    created: UnixTime,
     limits: &Limits,
 ) -> Result<Vec<u8>> {
     let doc = Document::open(pdf, limits)?;
@@ -361,7 +450,7 @@ pub(crate) fn append_dss(
         return Err(SigningError::TrailingData.into());
     }
     let mut writer = IncrementalWriter::append_to(&doc)?;
-    dss::write(&doc, &mut writer, data, vri)?;
+    dss::write_at(&doc, &mut writer, data, vri, Some(created))?;
     let update = writer.finish();
     let mut out = Vec::with_capacity(pdf.len() + update.bytes.len());
     out.extend_from_slice(pdf);

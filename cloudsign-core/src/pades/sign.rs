@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use super::SigningError;
-use super::ltv::{LtvUpdater, write_atomically};
+use super::ltv::{LtvUpdater, check_signer_status, write_atomically};
 use super::options::{SignatureOptions, SignatureProfile};
 use super::prepared::PreparedSignature;
 use super::update::{self, Draft, DraftRequest, UpdateMaker};
@@ -12,9 +12,12 @@ use crate::cms;
 use crate::crypto::DigestAlgorithm;
 use crate::error::Result;
 use crate::limits::Limits;
+use crate::pdf::dss::ValidationData;
 use crate::pdf::{Dict, Document, Object, PdfString, Source};
+use crate::revocation::complete_chain;
 use crate::signer::{Signer, ToBeSigned};
 use crate::time::UnixTime;
+use crate::x509::TrustStore;
 
 /// Slack added to the size estimate of the CMS, for encodings that vary by a few bytes.
 const CONTENTS_SLACK: usize = 64;
@@ -39,6 +42,8 @@ pub struct PdfSigner<'a> {
     profile: SignatureProfile<'a>,
     options: SignatureOptions,
     limits: Limits,
+    anchors: TrustStore,
+    validation_data: ValidationData,
 }
 
 impl std::fmt::Debug for PdfSigner<'_> {
@@ -59,6 +64,8 @@ impl<'a> PdfSigner<'a> {
             profile: SignatureProfile::default(),
             options: SignatureOptions::default(),
             limits: Limits::default(),
+            anchors: TrustStore::new(),
+            validation_data: ValidationData::default(),
         }
     }
 
@@ -83,14 +90,76 @@ impl<'a> PdfSigner<'a> {
         self
     }
 
+    /// At B-LT and B-LTA, certificates to complete the signer's and the timestamp
+    /// authority's chains with, usually the validators' trust anchors: with the root at hand
+    /// the top intermediate CA's status is gathered too.
+    #[must_use]
+    pub fn trust_anchors(mut self, trust: &TrustStore) -> Self {
+        self.anchors = trust.clone();
+        self
+    }
+
+    /// At B-LT and B-LTA, validation data to store besides what is fetched: certificates,
+    /// OCSP responses and CRLs had some other way. A signer whose certificate names no OCSP
+    /// responder or CRL distribution point must be given its status here, or signing at
+    /// those levels fails with [`SigningError::NoRevocationSource`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), cloudsign_core::Error> {
+    /// use cloudsign_core::pades::{PdfSigner, SignatureProfile, SigningError};
+    /// use cloudsign_core::pdf::dss::ValidationData;
+    /// use cloudsign_core::revocation::{CrlIssuer, NoFetch};
+    /// use cloudsign_core::testkit::{TestPki, samples};
+    /// let pki = TestPki::generate()?; // its certificates name no revocation service
+    /// let tsa = pki.authority()?;
+    /// let signer = pki.signer_ec.signer()?;
+    /// let profile = SignatureProfile::BaselineLt { timestamper: &tsa, revocation: &NoFetch };
+    /// let refused = PdfSigner::new(&signer).profile(profile).sign(&samples::contract_pdf());
+    /// assert!(matches!(
+    ///     refused,
+    ///     Err(cloudsign_core::Error::Signing(SigningError::NoRevocationSource { .. }))
+    /// ));
+    /// // The CA's CRL, had some other way, shows the signer's status.
+    /// let mut evidence = ValidationData::default();
+    /// evidence.add_crl(CrlIssuer::new(pki.intermediate.signer()?)?.issue()?);
+    /// let signed = PdfSigner::new(&signer)
+    ///     .profile(profile)
+    ///     .validation_data(evidence)
+    ///     .sign(&samples::contract_pdf())?;
+    /// # let _ = signed;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn validation_data(mut self, data: ValidationData) -> Self {
+        self.validation_data = data;
+        self
+    }
+
     /// Signs a document held in memory and returns the signed document (the input followed by
     /// one incremental update).
     ///
     /// # Errors
     /// A PDF that cannot be read or signed safely, a limit, a signer or timestamp failure.
     pub fn sign(&self, pdf: &[u8]) -> Result<Vec<u8>> {
+        self.check_long_term_possible()?;
         let signed = update::make_in_memory(self, pdf, &self.limits)?;
         self.long_term(signed)
+    }
+
+    /// At B-LT and B-LTA, refuses before anything is signed when the signer's status could
+    /// never be shown.
+    fn check_long_term_possible(&self) -> Result<()> {
+        let Some(revocation) = self.profile.revocation() else {
+            return Ok(());
+        };
+        let chain = self.signer.certificate_chain();
+        let Some((leaf, issuers)) = chain.split_first() else {
+            return Err(SigningError::NoCertificate.into());
+        };
+        let mut known = issuers.to_vec();
+        known.extend(self.anchors.anchors().iter().cloned());
+        let issuer = complete_chain(revocation, leaf, &known, 1)?;
+        check_signer_status(leaf, issuer.first(), &self.validation_data, UnixTime::now())
     }
 
     /// At B-LT and B-LTA, the validation data (and archive timestamp) after the signature.
@@ -100,6 +169,8 @@ impl<'a> PdfSigner<'a> {
         };
         let mut updater = LtvUpdater::new(revocation)
             .vri(self.options.vri)
+            .trust_anchors(&self.anchors)
+            .extra(self.validation_data.clone())
             .limits(self.limits.clone());
         if let (SignatureProfile::BaselineLta { .. }, Some(t)) =
             (self.profile, self.profile.timestamper())

@@ -17,10 +17,11 @@
 use std::collections::BTreeMap;
 
 use super::document::Document;
-use super::object::{Dict, ObjRef, Object, Stream};
+use super::object::{Dict, ObjRef, Object, PdfString, Stream};
 use super::source::Source;
 use super::writer::IncrementalWriter;
 use crate::error::Result;
+use crate::time::UnixTime;
 
 /// Validation data: DER certificates, OCSP responses and CRLs.
 ///
@@ -130,6 +131,37 @@ pub fn write<S: Source>(
     additions: &ValidationData,
     vri: &BTreeMap<String, ValidationData>,
 ) -> Result<()> {
+    write_at(doc, writer, additions, vri, None)
+}
+
+/// [`write`], also dating each VRI entry written with `/TU` (ISO 32000-2 §12.8.4.4: when
+/// its validation data was gathered) when `created` is given.
+///
+/// # Errors
+/// As [`write`].
+///
+/// ```
+/// # fn main() -> Result<(), cloudsign_core::Error> {
+/// use std::collections::BTreeMap;
+/// use cloudsign_core::pdf::{Document, IncrementalWriter, dss};
+/// use cloudsign_core::time::UnixTime;
+/// let pdf = cloudsign_core::testkit::samples::contract_pdf();
+/// let doc = Document::open(pdf.as_slice(), &Default::default())?;
+/// let mut writer = IncrementalWriter::append_to(&doc)?;
+/// let vri = BTreeMap::from([(dss::vri_key(b"a signature"), dss::ValidationData::default())]);
+/// let created = UnixTime::from_secs(1_700_000_000);
+/// dss::write_at(&doc, &mut writer, &Default::default(), &vri, Some(created))?;
+/// let update = writer.finish().bytes;
+/// assert!(update.windows(21).any(|w| w == b"/TU (D:20231114221320"));
+/// # Ok(()) }
+/// ```
+pub fn write_at<S: Source>(
+    doc: &Document<S>,
+    writer: &mut IncrementalWriter,
+    additions: &ValidationData,
+    vri: &BTreeMap<String, ValidationData>,
+    created: Option<UnixTime>,
+) -> Result<()> {
     let existing = dss_dict(doc)?.unwrap_or_default();
     let mut stored = Stored::default();
     for (key, kind) in [
@@ -160,6 +192,12 @@ pub fn write<S: Source>(
             }
         }
         entry.set(b"Type".to_vec(), Object::name(b"VRI".to_vec()));
+        if let Some(time) = created {
+            entry.set(
+                b"TU".to_vec(),
+                PdfString::literal(time.to_pdf_date().into_bytes()),
+            );
+        }
         vri_dict.set(key.as_bytes().to_vec(), Object::Dict(entry));
     }
 

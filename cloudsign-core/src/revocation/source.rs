@@ -86,7 +86,30 @@ pub fn gather(
     cert: &Certificate,
     issuer: &Certificate,
 ) -> Result<Gathered> {
-    let now = UnixTime::now();
+    gather_at(source, cert, issuer, UnixTime::now())
+}
+
+/// [`gather`], judging usability as of `now` instead of the system clock (a fixed clock in
+/// tests, or a responder whose clock runs elsewhere).
+///
+/// # Errors
+/// As [`gather`].
+///
+/// ```
+/// use cloudsign_core::revocation::{NoFetch, gather_at};
+/// use cloudsign_core::time::UnixTime;
+/// # fn main() -> cloudsign_core::error::Result<()> {
+/// let pki = cloudsign_core::testkit::TestPki::generate()?;
+/// let (cert, issuer) = (&pki.signer_ec.certificate, &pki.intermediate.certificate);
+/// assert!(gather_at(&NoFetch, cert, issuer, UnixTime::now()).is_err());
+/// # Ok(()) }
+/// ```
+pub fn gather_at(
+    source: &dyn RevocationSource,
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: UnixTime,
+) -> Result<Gathered> {
     let mut notes = Vec::new();
     match source.ocsp(cert, issuer) {
         Ok(Some(response)) => {

@@ -102,6 +102,74 @@ pub fn check_revocation_with_skew(
     at: UnixTime,
     skew_secs: u64,
 ) -> RevocationStatus {
+    check_revocation_with(cert, issuer, evidence, at, skew_secs, EvidenceTime::Current)
+}
+
+/// Which evidence may speak for the time of interest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EvidenceTime {
+    /// Only evidence current at the time of interest: thisUpdate − skew ≤ `at` ≤
+    /// nextUpdate + skew.
+    #[default]
+    Current,
+    /// Also evidence issued later, while the certificate was still valid (`at` ≤
+    /// thisUpdate + skew and thisUpdate ≤ notAfter). Revocation is final (certificateHold
+    /// aside), so a "good" status issued later shows the certificate was not revoked at
+    /// `at` either; this is how validation data added after signing (`ltv add` run days
+    /// later) speaks for the time a timestamp proves (past signature validation, ETSI EN
+    /// 319 102-1). Evidence issued after notAfter is not taken: a CRL may drop expired
+    /// certificates.
+    IssuedLater,
+}
+
+impl EvidenceTime {
+    /// Whether evidence issued at `this_update` may speak for `at` about `cert`, beyond
+    /// being current at `at`.
+    fn accepts_later(
+        self,
+        cert: &Certificate,
+        this_update: UnixTime,
+        at: UnixTime,
+        skew_secs: u64,
+    ) -> bool {
+        self == Self::IssuedLater
+            && this_update.plus_secs(skew_secs) >= at
+            && this_update <= cert.not_after()
+    }
+}
+
+/// [`check_revocation_with_skew`], with `when` saying whether evidence issued after `at`
+/// counts ([`EvidenceTime::IssuedLater`]) or only evidence current at `at`.
+///
+/// ```
+/// use cloudsign_core::revocation::{
+///     CrlIssuer, DEFAULT_SKEW_SECS, Evidence, EvidenceTime, RevocationStatus,
+///     check_revocation_with,
+/// };
+/// use cloudsign_core::time::UnixTime;
+/// # fn main() -> cloudsign_core::error::Result<()> {
+/// let pki = cloudsign_core::testkit::TestPki::generate()?;
+/// let crl = CrlIssuer::new(pki.intermediate.signer()?)?.issue()?; // issued now
+/// let crls = [crl];
+/// let evidence = Evidence { crls: &crls, ..Evidence::default() };
+/// let (cert, issuer) = (&pki.signer_ec.certificate, &pki.intermediate.certificate);
+/// let signed_at = UnixTime::now().minus_secs(86_400); // what a timestamp proves
+/// let judge = |when| {
+///     check_revocation_with(cert, issuer, &evidence, signed_at, DEFAULT_SKEW_SECS, when)
+/// };
+/// assert!(matches!(judge(EvidenceTime::Current), RevocationStatus::Unknown { .. }));
+/// assert!(matches!(judge(EvidenceTime::IssuedLater), RevocationStatus::Good { .. }));
+/// # Ok(()) }
+/// ```
+pub fn check_revocation_with(
+    cert: &Certificate,
+    issuer: &Certificate,
+    evidence: &Evidence<'_>,
+    at: UnixTime,
+    skew_secs: u64,
+    when: EvidenceTime,
+) -> RevocationStatus {
     // Evidence about `issuer`'s certificates says nothing about a certificate it did not
     // issue, however well it verifies.
     if !cert.could_be_issued_by(issuer) || cert.verify_issued_by(issuer).is_err() {
@@ -111,11 +179,18 @@ pub fn check_revocation_with_skew(
     }
     let mut notes = Vec::new();
     let mut good = None;
-    let check = OcspCheck::new(at)
-        .skew_secs(skew_secs)
-        .certificates(evidence.certificates);
     for der in evidence.ocsp {
         let verified = OcspResponse::parse(der).and_then(|response| {
+            // A response issued later is checked as of its own thisUpdate.
+            let check_at = match response.status_for(cert, issuer) {
+                Ok(single) if when.accepts_later(cert, single.this_update, at, skew_secs) => {
+                    single.this_update
+                }
+                _ => at,
+            };
+            let check = OcspCheck::new(check_at)
+                .skew_secs(skew_secs)
+                .certificates(evidence.certificates);
             let (signer, single) = response.verify_with_signer(cert, issuer, &check)?;
             Ok((response, signer, single))
         });
@@ -168,6 +243,9 @@ pub fn check_revocation_with_skew(
         }
         match crl.check_current(at, skew_secs) {
             Ok(()) => {
+                good.get_or_insert(source);
+            }
+            Err(_) if when.accepts_later(cert, crl.this_update(), at, skew_secs) => {
                 good.get_or_insert(source);
             }
             Err(e) => notes.push(format!("CRL: {e}")),

@@ -578,3 +578,66 @@ fn nonce_length_is_bounded() {
             .is_ok()
     );
 }
+
+#[test]
+fn evidence_issued_later_speaks_for_an_earlier_time_only_when_asked_and_in_validity() {
+    let pki = shared();
+    let now = UnixTime::now();
+    let signed_at = now.minus_secs(2 * 86_400);
+    let later = |cert: &Certificate, at: UnixTime| {
+        let responder = delegated().with_clock(Box::new(FixedClock(at)));
+        responder.respond(&OcspRequest::new(cert, ca()).to_der().unwrap())
+    };
+    let judge = |cert: &Certificate, ocsp: &[Vec<u8>], crls: &[Vec<u8>], when| {
+        let evidence = Evidence {
+            ocsp,
+            crls,
+            certificates: &[],
+        };
+        check_revocation_with(cert, ca(), &evidence, signed_at, DEFAULT_SKEW_SECS, when)
+    };
+    // An OCSP "good" produced two days after the time of interest.
+    let ocsp = [later(leaf(), now)];
+    assert!(matches!(
+        judge(leaf(), &ocsp, &[], EvidenceTime::Current),
+        RevocationStatus::Unknown { .. }
+    ));
+    assert!(matches!(
+        judge(leaf(), &ocsp, &[], EvidenceTime::IssuedLater),
+        RevocationStatus::Good { .. }
+    ));
+    // Evidence from before the time of interest and stale by then says nothing either way.
+    let stale = [later(leaf(), signed_at.minus_secs(86_400))];
+    assert!(matches!(
+        judge(leaf(), &stale, &[], EvidenceTime::IssuedLater),
+        RevocationStatus::Unknown { .. }
+    ));
+    // A CRL issued after the certificate expired may have dropped it: not taken.
+    let expired = &pki.expired_signer.certificate;
+    let crl = [CrlIssuer::new(pki.intermediate.signer().unwrap())
+        .unwrap()
+        .issue()
+        .unwrap()];
+    let evidence = Evidence {
+        crls: &crl,
+        ..Evidence::default()
+    };
+    let in_validity = expired.not_after().minus_secs(86_400);
+    let status = check_revocation_with(
+        expired,
+        ca(),
+        &evidence,
+        in_validity,
+        DEFAULT_SKEW_SECS,
+        EvidenceTime::IssuedLater,
+    );
+    assert!(
+        matches!(status, RevocationStatus::Unknown { .. }),
+        "{status:?}"
+    );
+    // The same CRL speaks for a certificate still valid when it was issued.
+    assert!(matches!(
+        judge(leaf(), &[], &crl, EvidenceTime::IssuedLater),
+        RevocationStatus::Good { .. }
+    ));
+}

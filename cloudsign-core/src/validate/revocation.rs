@@ -3,7 +3,10 @@
 
 use super::report::{RevocationCheck, time_text};
 use crate::pades::names_revocation_source;
-use crate::revocation::{Evidence, RevocationSource, RevocationStatus, check_revocation, gather};
+use crate::revocation::{
+    DEFAULT_SKEW_SECS, Evidence, EvidenceTime, RevocationSource, RevocationStatus,
+    check_revocation_with, gather,
+};
 use crate::time::UnixTime;
 use crate::x509::Certificate;
 
@@ -28,14 +31,15 @@ pub(super) struct PathRevocation {
 }
 
 /// Checks every certificate of `path` (leaf first, anchor last; the anchor is trusted as
-/// configured) that names where its status is published. A status is sought at `time` (the
-/// proven time of use), then at `now`: evidence current at a later time that says "not
-/// revoked" also shows the certificate was not revoked at `time`. A revocation dated after
-/// `time` does not invalidate what was proven to exist before it.
+/// configured) that names where its status is published, or whose status the evidence at
+/// hand shows anyway. A status is sought for `time` (the proven time of use): evidence
+/// current then, or issued later while the certificate was valid, since a "not revoked"
+/// issued later also shows the certificate was not revoked at `time`
+/// ([`EvidenceTime::IssuedLater`]). A revocation dated after `time` does not invalidate what
+/// was proven to exist before it.
 pub(super) fn check_path(
     path: &[Certificate],
     time: UnixTime,
-    now: UnixTime,
     store: &Store,
     fetch: Option<&dyn RevocationSource>,
 ) -> PathRevocation {
@@ -45,17 +49,19 @@ pub(super) fn check_path(
     };
     for pair in path.windows(2) {
         let [cert, issuer] = pair else { continue };
-        if !names_revocation_source(cert) {
-            continue;
-        }
         let evidence = Evidence {
             ocsp: &store.ocsp,
             crls: &store.crls,
             certificates: &store.certificates,
         };
         let mut origin = "DSS";
-        let mut status = judge(cert, issuer, &evidence, time, now);
-        if let (RevocationStatus::Unknown { .. }, Some(source)) = (&status, fetch) {
+        let mut status = judge(cert, issuer, &evidence, time);
+        let named = names_revocation_source(cert);
+        if !named && matches!(status, RevocationStatus::Unknown { .. }) {
+            // Nobody publishes its status, and none was stored: nothing can be asked of it.
+            continue;
+        }
+        if let (true, RevocationStatus::Unknown { .. }, Some(source)) = (named, &status, fetch) {
             if let Ok(found) = gather(source, cert, issuer) {
                 let fetched = Evidence {
                     ocsp: &found.ocsp,
@@ -63,7 +69,7 @@ pub(super) fn check_path(
                     certificates: &store.certificates,
                 };
                 origin = "fetched";
-                status = judge(cert, issuer, &fetched, time, now);
+                status = judge(cert, issuer, &fetched, time);
                 out.from_document = false;
             }
         }
@@ -98,16 +104,13 @@ fn judge(
     issuer: &Certificate,
     evidence: &Evidence<'_>,
     time: UnixTime,
-    now: UnixTime,
 ) -> RevocationStatus {
-    let at_time = check_revocation(cert, issuer, evidence, time);
-    match at_time {
-        RevocationStatus::Unknown { .. } if now > time => {
-            match check_revocation(cert, issuer, evidence, now) {
-                RevocationStatus::Unknown { .. } => at_time,
-                later => later,
-            }
-        }
-        other => other,
-    }
+    check_revocation_with(
+        cert,
+        issuer,
+        evidence,
+        time,
+        DEFAULT_SKEW_SECS,
+        EvidenceTime::IssuedLater,
+    )
 }

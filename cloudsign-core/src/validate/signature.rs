@@ -27,6 +27,18 @@ pub(super) struct Context<'a, S: Source> {
     pub(super) limits: &'a Limits,
     pub(super) store: &'a Store,
     pub(super) fetch: Option<&'a dyn RevocationSource>,
+    /// What the document timestamps judged so far prove.
+    pub(super) proofs: &'a [ProofOfExistence],
+}
+
+/// A valid document timestamp's proof: every byte of the revisions before `revision`
+/// (signatures and their timestamp tokens included) existed at `time`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ProofOfExistence {
+    /// The revision the document timestamp ends.
+    pub(super) revision: usize,
+    /// Its genTime.
+    pub(super) time: UnixTime,
 }
 
 /// Covered ranges at least this long are hashed on a second thread.
@@ -45,18 +57,42 @@ fn covered_digest<S: Source>(
 }
 
 /// The first decisive problem found; later checks still fill in the report.
-struct Verdict(Option<(Indication, SubIndication)>);
+#[derive(Default)]
+struct Verdict {
+    failure: Option<(Indication, SubIndication)>,
+    /// For a document timestamp, the time its token proves.
+    proves: Option<UnixTime>,
+}
 
 impl Verdict {
     fn fail(&mut self, indication: Indication, sub: SubIndication) {
-        if self.0.is_none() {
-            self.0 = Some((indication, sub));
+        if self.failure.is_none() {
+            self.failure = Some((indication, sub));
         }
     }
 }
 
+/// The revision whose end the signature value at `sig_ref` covers, if it is well formed
+/// enough to tell.
+pub(super) fn covered_revision<S: Source>(
+    doc: &Document<S>,
+    sig_ref: ObjRef,
+) -> Result<Option<usize>> {
+    let Some(Object::Dict(sig)) = doc.get(sig_ref)? else {
+        return Ok(None);
+    };
+    let end = byte_range_of(&sig, doc)?.and_then(|[_, _, c, d]| c.checked_add(d));
+    Ok(doc.revisions().iter().position(|r| Some(r.end) == end))
+}
+
 impl<S: Source> Context<'_, S> {
-    pub(super) fn check(&self, field: &str, sig_ref: ObjRef) -> Result<SignatureReport> {
+    /// The report on the signature or document timestamp at `sig_ref`, and for a valid
+    /// document timestamp, what it proves.
+    pub(super) fn check(
+        &self,
+        field: &str,
+        sig_ref: ObjRef,
+    ) -> Result<(SignatureReport, Option<ProofOfExistence>)> {
         let mut report = SignatureReport {
             field: field.to_owned(),
             kind: SignatureKind::Signature,
@@ -86,9 +122,12 @@ impl<S: Source> Context<'_, S> {
             evidence: Vec::new(),
             findings: Vec::new(),
         };
-        let mut verdict = Verdict(None);
+        let mut verdict = Verdict {
+            failure: None,
+            proves: None,
+        };
         self.check_into(sig_ref, &mut report, &mut verdict)?;
-        match verdict.0 {
+        match verdict.failure {
             None => {
                 report.indication = Indication::Passed;
                 report.sub_indication = None;
@@ -98,7 +137,13 @@ impl<S: Source> Context<'_, S> {
                 report.sub_indication = Some(sub);
             }
         }
-        Ok(report)
+        let proof = match (report.indication, report.revision, verdict.proves) {
+            (Indication::Passed, Some(revision), Some(time)) => {
+                Some(ProofOfExistence { revision, time })
+            }
+            _ => None,
+        };
+        Ok((report, proof))
     }
 
     fn check_into(
@@ -204,7 +249,7 @@ impl<S: Source> Context<'_, S> {
             Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached") => {}
             Some("ETSI.RFC3161") => {
                 report.kind = SignatureKind::DocumentTimestamp;
-                self.check_document_timestamp(&contents, byte_range, report, verdict)?;
+                self.check_document_timestamp(&contents, byte_range, revision, report, verdict)?;
                 return self.check_modifications(revision, report, verdict);
             }
             other => {
@@ -226,7 +271,7 @@ impl<S: Source> Context<'_, S> {
                 return Ok(());
             }
         };
-        self.check_cms(&cms, byte_range, report, verdict)?;
+        self.check_cms(&cms, byte_range, revision, report, verdict)?;
         self.check_modifications(revision, report, verdict)
     }
 
@@ -260,16 +305,21 @@ impl<S: Source> Context<'_, S> {
         &self,
         contents: &[u8],
         byte_range: [u64; 4],
+        revision: usize,
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> Result<()> {
         let imprint = |alg: DigestAlgorithm| covered_digest(self.doc.source(), alg, byte_range);
-        let checked = self.check_token(contents, &imprint)?;
+        let checked = self.check_token(contents, &imprint, revision, report)?;
+        report.validation_time = time_text(checked.path_time);
+        verdict.proves = checked.proven_time;
         if let Some(t) = checked.proven_time {
             report.evidence.push(format!(
                 "document timestamp proves the covered revision existed at {}",
                 time_text(t)
             ));
+        }
+        if let Some(t) = checked.revocation_time {
             let revocation = self.revocation_of(&checked.path, t, report, verdict);
             report.revocation = revocation.checks;
         }
@@ -286,7 +336,7 @@ impl<S: Source> Context<'_, S> {
             (true, true, Indication::Passed) => {}
             (true, true, _) => verdict.fail(
                 Indication::Indeterminate,
-                SubIndication::NoCertificateChainFound,
+                path_sub_indication(checked.path_failure.as_ref()),
             ),
         }
         report.timestamps.push(token);
@@ -297,6 +347,7 @@ impl<S: Source> Context<'_, S> {
         &self,
         cms: &SignedDataView,
         [_, b, c, d]: [u64; 4],
+        revision: usize,
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> Result<()> {
@@ -328,11 +379,11 @@ impl<S: Source> Context<'_, S> {
         let source = self.doc.source();
         let range = [0, b, c, d];
         let findings_before = report.findings.len();
-        let mut signer_verdict = Verdict(None);
+        let mut signer_verdict = Verdict::default();
         let (digest, checked) = std::thread::scope(|scope| {
             let hashing = (b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD)
                 .then(|| scope.spawn(move || covered_digest(source, digest_algorithm, range)));
-            let checked = self.check_signer(cms, report, &mut signer_verdict);
+            let checked = self.check_signer(cms, revision, report, &mut signer_verdict);
             let digest = match hashing {
                 Some(thread) => thread
                     .join()
@@ -350,7 +401,7 @@ impl<S: Source> Context<'_, S> {
             );
             verdict.fail(Indication::Failed, SubIndication::HashFailure);
         }
-        if let Some((indication, sub)) = signer_verdict.0 {
+        if let Some((indication, sub)) = signer_verdict.failure {
             verdict.fail(indication, sub);
         }
         checked
@@ -361,6 +412,7 @@ impl<S: Source> Context<'_, S> {
     fn check_signer(
         &self,
         cms: &SignedDataView,
+        revision: usize,
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> Result<()> {
@@ -426,8 +478,8 @@ impl<S: Source> Context<'_, S> {
                 continue;
             }
             let imprint = |alg: DigestAlgorithm| Ok(alg.digest(cms.signature()));
-            let mut checked = self.check_token(&token, &imprint)?;
-            if let Some(t) = checked.proven_time {
+            let mut checked = self.check_token(&token, &imprint, revision, report)?;
+            if let Some(t) = checked.revocation_time {
                 let revocation = self.revocation_of(&checked.path, t, report, verdict);
                 checked.report.revocation = revocation.checks;
             }
@@ -435,7 +487,11 @@ impl<S: Source> Context<'_, S> {
                 report
                     .findings
                     .push("a signature timestamp does not check out".into());
-                verdict.fail(Indication::Indeterminate, SubIndication::TimestampFailure);
+                let sub = match checked.path_failure {
+                    Some(PathFailure::Expired { .. }) => SubIndication::OutOfBoundsNoPoe,
+                    _ => SubIndication::TimestampFailure,
+                };
+                verdict.fail(Indication::Indeterminate, sub);
             }
             proven_time = proven_time.or(checked.proven_time);
             report.timestamps.push(checked.report);
@@ -473,15 +529,10 @@ impl<S: Source> Context<'_, S> {
             }
             Err(failure) => {
                 report.findings.push(format!("certificate path: {failure}"));
-                let sub = match failure {
-                    PathFailure::NoPathToTrustAnchor | PathFailure::BudgetExhausted => {
-                        SubIndication::NoCertificateChainFound
-                    }
-                    PathFailure::Expired { .. } => SubIndication::OutOfBoundsNoPoe,
-                    PathFailure::NotYetValid { .. } => SubIndication::NotYetValid,
-                    _ => SubIndication::ChainConstraintsFailure,
-                };
-                verdict.fail(Indication::Indeterminate, sub);
+                verdict.fail(
+                    Indication::Indeterminate,
+                    path_sub_indication(Some(&failure)),
+                );
             }
         }
         if let Err(reason) = x509::check_signing_key_usage(signer) {
@@ -498,21 +549,46 @@ impl<S: Source> Context<'_, S> {
 }
 
 impl<S: Source> Context<'_, S> {
-    /// A timestamp token checked against the TSA trust store, with the DSS certificates as
-    /// path candidates.
+    /// A timestamp token of a signature or document timestamp ending `revision`, checked
+    /// against the TSA trust store with the DSS certificates as path candidates. The
+    /// authority's path, and its revocation, are judged at the earliest time a later valid
+    /// document timestamp proves the token existed (past signature validation, ETSI EN
+    /// 319 102-1): an authority certificate that expired or was revoked since does not
+    /// matter. Without such proof the path is judged at the validation time and revocation
+    /// at genTime.
     fn check_token(
         &self,
         der: &[u8],
         imprint_of: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>>,
+        revision: usize,
+        report: &mut SignatureReport,
     ) -> Result<CheckedToken> {
-        check_token(
+        let proof = self
+            .proofs
+            .iter()
+            .filter(|p| p.revision > revision)
+            .map(|p| p.time)
+            .min()
+            .filter(|t| *t < self.at);
+        if let Some(t) = proof {
+            report.evidence.push(format!(
+                "a later document timestamp proves the timestamp token existed at {}; the \
+                 authority's path is judged then",
+                time_text(t)
+            ));
+        }
+        let mut checked = check_token(
             der,
             imprint_of,
             &self.store.certificates,
             self.tsa_trust,
-            self.at,
+            proof.unwrap_or(self.at),
             self.limits,
-        )
+        )?;
+        if checked.proven_time.is_some() && proof.is_some() {
+            checked.revocation_time = proof;
+        }
+        Ok(checked)
     }
 
     /// Revocation of `path` at `time`, recorded in `report` and `verdict`.
@@ -523,7 +599,7 @@ impl<S: Source> Context<'_, S> {
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> PathRevocation {
-        let result = check_path(path, time, self.at, self.store, self.fetch);
+        let result = check_path(path, time, self.store, self.fetch);
         if let Some(revoked) = &result.revoked {
             report.findings.push(revoked.clone());
             verdict.fail(Indication::Failed, SubIndication::Revoked);
@@ -534,6 +610,18 @@ impl<S: Source> Context<'_, S> {
         }
         report.evidence.extend(result.checks.iter().map(describe));
         result
+    }
+}
+
+/// The sub-indication for a certificate path that did not validate.
+fn path_sub_indication(failure: Option<&PathFailure>) -> SubIndication {
+    match failure {
+        Some(PathFailure::Expired { .. }) => SubIndication::OutOfBoundsNoPoe,
+        Some(PathFailure::NotYetValid { .. }) => SubIndication::NotYetValid,
+        Some(PathFailure::NoPathToTrustAnchor | PathFailure::BudgetExhausted) | None => {
+            SubIndication::NoCertificateChainFound
+        }
+        Some(_) => SubIndication::ChainConstraintsFailure,
     }
 }
 

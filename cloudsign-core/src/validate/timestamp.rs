@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::limits::Limits;
 use crate::time::UnixTime;
 use crate::tsp::TimestampToken;
-use crate::x509::{self, Certificate, TrustStore};
+use crate::x509::{self, Certificate, PathFailure, TrustStore};
 
 /// What a checked token tells: the report entry, and the proven time when it passed.
 pub(super) struct CheckedToken {
@@ -15,6 +15,14 @@ pub(super) struct CheckedToken {
     pub(super) proven_time: Option<UnixTime>,
     /// The authority's validated path, TSA first.
     pub(super) path: Vec<Certificate>,
+    /// The time the path was judged at.
+    pub(super) path_time: UnixTime,
+    /// The time of interest for the authority's revocation: its proof of existence when a
+    /// later timestamp gives one (the token's own genTime is only the authority's word),
+    /// else genTime.
+    pub(super) revocation_time: Option<UnixTime>,
+    /// Why the path did not validate, when it did not.
+    pub(super) path_failure: Option<PathFailure>,
 }
 
 /// Checks the token in `der` (trailing zero padding allowed): its signature and ESS binding,
@@ -50,6 +58,9 @@ pub(super) fn check_token(
                 report,
                 proven_time: None,
                 path: Vec::new(),
+                path_time: at,
+                revocation_time: None,
+                path_failure: None,
             });
         }
     };
@@ -83,6 +94,7 @@ pub(super) fn check_token(
     };
     let mut chain_ok = false;
     let mut validated = Vec::new();
+    let mut path_failure = None;
     if let Some(cert) = &tsa_cert {
         let mut candidates = token.certificates().to_vec();
         candidates.extend_from_slice(extra_certificates);
@@ -96,9 +108,12 @@ pub(super) fn check_token(
                     .map(CertificateSummary::from)
                     .collect();
             }
-            Err(e) => report
-                .findings
-                .push(format!("timestamp authority certificate path: {e}")),
+            Err(e) => {
+                report
+                    .findings
+                    .push(format!("timestamp authority certificate path: {e}"));
+                path_failure = Some(e);
+            }
         }
     }
     report.indication = match (report.imprint_ok, report.signature_ok, chain_ok) {
@@ -111,6 +126,9 @@ pub(super) fn check_token(
         report,
         proven_time,
         path: validated,
+        path_time: at,
+        revocation_time: proven_time,
+        path_failure,
     })
 }
 

@@ -13,12 +13,16 @@ use cloudsign_core::pades::{
 use cloudsign_core::pdf::dss::{self, ValidationData};
 use cloudsign_core::pdf::{Document, IncrementalWriter};
 use cloudsign_core::revocation::{
-    CrlIssuer, HttpRevocationSource, OcspResponder, RevocationStatus,
+    CrlIssuer, DEFAULT_SKEW_SECS, Evidence, EvidenceTime, HttpRevocationSource, OcspResponder,
+    RevocationStatus, check_revocation_with,
 };
 use cloudsign_core::serve::{BackgroundServer, HttpServer, revocation_handler, timestamp_handler};
 use cloudsign_core::signer::LocalSigner;
-use cloudsign_core::testkit::{CertSpec, PkiUrls, TestIdentity, TestPki, samples};
+use cloudsign_core::testkit::{
+    CertSpec, EKU_TIME_STAMPING, KeyType, PkiUrls, TEST_TSA_POLICY, TestIdentity, TestPki, samples,
+};
 use cloudsign_core::time::{FixedClock, UnixTime};
+use cloudsign_core::tsp::TimestampAuthority;
 use cloudsign_core::validate::{Indication, SignatureKind, SubIndication};
 use cloudsign_core::x509::{Certificate, TrustStore};
 use cloudsign_core::{Error, ErrorKind, PdfSigner, ValidationReport, Validator};
@@ -166,6 +170,33 @@ impl Env {
             ocsp.revoke(&serial, at, None).unwrap(),
             crl.revoke(&serial, at, None).unwrap(),
         ));
+    }
+
+    /// From now on the OCSP responder and the CRL issuer answer as of `at`.
+    fn answer_as_of(&self, at: UnixTime) {
+        let mut slot = self.responders.lock().unwrap();
+        let (ocsp, crl) = slot.take().unwrap();
+        *slot = Some((
+            ocsp.with_clock(Box::new(FixedClock(at))),
+            crl.with_clock(Box::new(FixedClock(at))),
+        ));
+    }
+
+    /// The test root as a trust store.
+    fn trust(&self) -> TrustStore {
+        let mut trust = TrustStore::new();
+        trust.add(self.pki.root.certificate.clone());
+        trust
+    }
+
+    /// A timestamp authority of this PKI with its own certificate `spec` (and no URLs
+    /// unless the spec names some).
+    fn authority(&self, spec: CertSpec) -> TimestampAuthority {
+        let spec = spec
+            .key_type(KeyType::Rsa(2048))
+            .extended_key_usage(EKU_TIME_STAMPING, true);
+        let identity = self.pki.issue(&spec).unwrap();
+        TimestampAuthority::new(identity.signer().unwrap(), TEST_TSA_POLICY).unwrap()
     }
 
     /// Takes the OCSP responder and CRL distribution point off the network.
@@ -323,6 +354,8 @@ fn b_lt_and_b_lta_validate_offline_and_name_their_level_and_evidence() {
     assert_level(&report, "B-LTA");
     let dss = read_dss(&lta);
     assert!(!dss.data.ocsp_responses.is_empty() && dss.vri.len() == 1);
+    // The VRI entry is dated with when its data was gathered.
+    assert!(lta.windows(7).any(|w| w == b"/TU (D:"));
     assert_level(&env.validator().validate_pdf(&full_lt).unwrap(), "B-LT");
     assert_level(&env.validator().validate_pdf(&full_lta).unwrap(), "B-LTA");
 
@@ -603,6 +636,318 @@ fn pyhanko_b_lt_and_b_lta_pass_our_validator_offline() {
     for (name, lta, pdf) in made {
         let report = env.validator().validate_pdf(&pdf).unwrap();
         assert_all_passed(&report, name);
+        assert_level(&report, if lta { "B-LTA" } else { "B-LT" });
+    }
+}
+
+/// The signature report of `report` (not a document timestamp).
+fn signature_of(report: &ValidationReport) -> &cloudsign_core::validate::SignatureReport {
+    report
+        .signatures
+        .iter()
+        .find(|s| s.kind == SignatureKind::Signature)
+        .unwrap()
+}
+
+#[test]
+fn an_archive_renewed_before_its_authority_expired_passes_after_it_did() {
+    let mut env = Env::new();
+    let now = UnixTime::now();
+    let base = env.revocation_server.as_ref().unwrap().url();
+    // The first authority's certificate lives a day and publishes its status; the one
+    // renewing the archive lives two years.
+    let first = env.authority(
+        CertSpec::new("short-lived TSA")
+            .validity(now.minus_secs(3600), now.plus_secs(86_400))
+            .ocsp_url(&format!("{base}ocsp"))
+            .crl_url(&format!("{base}ca.crl")),
+    );
+    let second = env.authority(CertSpec::new("renewing TSA"));
+    let source = HttpRevocationSource::new();
+    let trust = env.trust();
+    let lta = PdfSigner::new(&env.pki.signer_rsa.signer().unwrap())
+        .profile(SignatureProfile::BaselineLta {
+            timestamper: &first,
+            revocation: &source,
+        })
+        .trust_anchors(&trust)
+        .sign(&samples::contract_pdf())
+        .unwrap();
+    let renewed = LtvUpdater::new(&source)
+        .timestamper(&second)
+        .trust_anchors(&trust)
+        .extend(&lta)
+        .unwrap();
+    let (_dir, path) = temp_file("renewed.pdf", &renewed);
+    if oracles::require_tool("pyhanko") {
+        let o = oracles::pyhanko_ltv_validate(&path, &env.root_pem());
+        assert!(o.ok, "{}", o.output);
+    }
+    if oracles::require_tool("qpdf") {
+        let o = oracles::qpdf_check(&path);
+        assert!(o.ok, "{}", o.output);
+    }
+    env.stop_revocation();
+
+    // A year on the first authority's certificate has long expired.
+    let year_later = FixedClock(now.plus_secs(YEAR));
+    let report = env
+        .validator()
+        .clock(&year_later)
+        .validate_pdf(&renewed)
+        .unwrap();
+    assert_all_passed(&report, "renewed archive after the first TSA expired");
+    assert_level(&report, "B-LTA");
+    let sig = signature_of(&report);
+    assert!(
+        sig.evidence
+            .iter()
+            .any(|e| e.contains("a later document timestamp proves")),
+        "{}",
+        report.to_json()
+    );
+    // The first document timestamp was judged at the second's time, with the first
+    // authority's status from the DSS.
+    let mut stamps: Vec<_> = report
+        .signatures
+        .iter()
+        .filter(|s| s.kind == SignatureKind::DocumentTimestamp)
+        .collect();
+    stamps.sort_by_key(|s| s.revision);
+    let [older, newest] = stamps.as_slice() else {
+        panic!("two document timestamps: {}", report.to_json());
+    };
+    assert_eq!(newest.validation_time, year_later.0.to_rfc3339());
+    assert_eq!(Some(&older.validation_time), newest.proven_time.as_ref());
+    assert!(
+        older
+            .revocation
+            .iter()
+            .any(|c| c.origin == "DSS" && matches!(c.status, RevocationStatus::Good { .. })),
+        "{}",
+        report.to_json()
+    );
+    assert!(
+        sig.timestamps[0]
+            .revocation
+            .iter()
+            .any(|c| c.origin == "DSS" && matches!(c.status, RevocationStatus::Good { .. })),
+        "{}",
+        report.to_json()
+    );
+
+    // Without the renewal nothing proves the tokens existed while the certificate was valid.
+    let report = env
+        .validator()
+        .clock(&year_later)
+        .validate_pdf(&lta)
+        .unwrap();
+    for s in &report.signatures {
+        assert_eq!(
+            s.indication,
+            Indication::Indeterminate,
+            "{}",
+            report.to_json()
+        );
+        assert_eq!(s.sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
+    }
+    // Today, before it expires, the same file passes.
+    assert_all_passed(&env.validator().validate_pdf(&lta).unwrap(), "B-LTA today");
+}
+
+#[test]
+fn ltv_add_hours_after_signing_shows_the_status_at_the_signing_time() {
+    let mut env = Env::new();
+    let contract = samples::contract_pdf();
+    let bt = env.sign(&env.pki.signer_rsa, "B-T", &contract).unwrap();
+    let revoked_later = env
+        .pki
+        .issue(&revocable_spec(
+            &env,
+            "revoked after signing",
+            UnixTime::now().plus_secs(2 * YEAR),
+        ))
+        .unwrap();
+    let bt_revoked_later = env.sign(&revoked_later, "B-T", &contract).unwrap();
+    let signed_at = UnixTime::now();
+    // Three hours on the second signer is revoked; `ltv add` runs three hours after that,
+    // with responders and authority on that clock.
+    env.revoke(&revoked_later.certificate, signed_at.plus_secs(3 * 3600));
+    let later = signed_at.plus_secs(6 * 3600);
+    env.answer_as_of(later);
+    let clock = FixedClock(later);
+    let tsa = env.pki.authority().unwrap().with_clock(Box::new(clock));
+    let source = HttpRevocationSource::new();
+    let updater = LtvUpdater::new(&source)
+        .clock(&clock)
+        .timestamper(&tsa)
+        .trust_anchors(&env.trust());
+    let added = updater.add(&bt).unwrap();
+    let added_revoked_later = updater.add(&bt_revoked_later).unwrap();
+    env.stop_revocation();
+
+    // Two days on, every response in the DSS is past its nextUpdate.
+    let two_days = FixedClock(signed_at.plus_secs(2 * 86_400));
+    let report = env
+        .validator()
+        .clock(&two_days)
+        .validate_pdf(&added)
+        .unwrap();
+    assert_all_passed(&report, "validation data added six hours after signing");
+    assert_level(&report, "B-LTA");
+
+    let report = env
+        .validator()
+        .clock(&two_days)
+        .validate_pdf(&added_revoked_later)
+        .unwrap();
+    assert_all_passed(&report, "revoked only after the proven time");
+    assert_level(&report, "B-LTA");
+    assert!(
+        signature_of(&report).revocation.iter().any(|c| matches!(
+            c.status,
+            RevocationStatus::Revoked { revoked_at, .. } if revoked_at > signed_at
+        )),
+        "{}",
+        report.to_json()
+    );
+
+    // The evidence does not speak for the signing time when only current evidence counts.
+    let dss = read_dss(&added);
+    let certificates: Vec<Certificate> = dss
+        .data
+        .certificates
+        .iter()
+        .map(|der| Certificate::from_der(der).unwrap())
+        .collect();
+    let evidence = Evidence {
+        ocsp: &dss.data.ocsp_responses,
+        crls: &dss.data.crls,
+        certificates: &certificates,
+    };
+    let (cert, issuer) = (
+        &env.pki.signer_rsa.certificate,
+        &env.pki.intermediate.certificate,
+    );
+    let judge =
+        |when| check_revocation_with(cert, issuer, &evidence, signed_at, DEFAULT_SKEW_SECS, when);
+    assert!(matches!(
+        judge(EvidenceTime::Current),
+        RevocationStatus::Unknown { .. }
+    ));
+    assert!(matches!(
+        judge(EvidenceTime::IssuedLater),
+        RevocationStatus::Good { .. }
+    ));
+}
+
+#[test]
+fn the_top_intermediate_status_is_gathered_with_the_trust_anchors() {
+    let mut env = Env::new();
+    let contract = samples::contract_pdf();
+    let tsa = env.tsa();
+    let source = HttpRevocationSource::new();
+    let trust = env.trust();
+    // The signature carries the signer and the intermediate CA, not the root.
+    let signer = env.pki.signer_ec.signer().unwrap();
+    let sign = |anchors: Option<&TrustStore>| {
+        let mut pdf_signer = PdfSigner::new(&signer).profile(SignatureProfile::BaselineLt {
+            timestamper: &tsa,
+            revocation: &source,
+        });
+        if let Some(trust) = anchors {
+            pdf_signer = pdf_signer.trust_anchors(trust);
+        }
+        pdf_signer.sign(&contract).unwrap()
+    };
+    let without = sign(None);
+    let with = sign(Some(&trust));
+    let bt = PdfSigner::new(&signer)
+        .profile(SignatureProfile::BaselineT { timestamper: &tsa })
+        .sign(&contract)
+        .unwrap();
+    let added = LtvUpdater::new(&source)
+        .trust_anchors(&trust)
+        .add(&bt)
+        .unwrap();
+    env.stop_revocation();
+
+    let intermediate = env.pki.intermediate.certificate.subject();
+    let report = env.validator().validate_pdf(&without).unwrap();
+    let sig = signature_of(&report);
+    assert_eq!(
+        sig.indication,
+        Indication::Indeterminate,
+        "{}",
+        report.to_json()
+    );
+    assert_eq!(sig.sub_indication, Some(SubIndication::TryLater));
+    assert!(sig.findings.iter().any(|f| f.contains(&intermediate)));
+    for (name, pdf) in [("signed", &with), ("ltv add", &added)] {
+        let report = env.validator().validate_pdf(pdf).unwrap();
+        assert_all_passed(&report, name);
+        assert!(
+            signature_of(&report)
+                .revocation
+                .iter()
+                .any(|c| c.certificate == intermediate
+                    && c.origin == "DSS"
+                    && matches!(c.status, RevocationStatus::Good { .. })),
+            "{name}: {}",
+            report.to_json()
+        );
+    }
+}
+
+#[test]
+fn b_lt_for_a_signer_without_a_revocation_service_needs_the_evidence() {
+    let pki = pki();
+    let tsa = pki.pki.authority().unwrap();
+    let source = cloudsign_core::revocation::NoFetch;
+    let signer = pki.pki.signer_rsa.signer().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.pdf");
+    let output = dir.path().join("out.pdf");
+    std::fs::write(&input, samples::contract_pdf()).unwrap();
+    for lta in [false, true] {
+        let profile = if lta {
+            SignatureProfile::BaselineLta {
+                timestamper: &tsa,
+                revocation: &source,
+            }
+        } else {
+            SignatureProfile::BaselineLt {
+                timestamper: &tsa,
+                revocation: &source,
+            }
+        };
+        let err = PdfSigner::new(&signer)
+            .profile(profile)
+            .sign_file(&input, &output)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Signing(SigningError::NoRevocationSource { .. })),
+            "{err}"
+        );
+        assert_eq!(err.kind(), ErrorKind::Signing);
+        assert!(!output.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // With the CA's CRL given, the level is made and validated as such.
+        let mut evidence = ValidationData::default();
+        evidence.add_crl(
+            CrlIssuer::new(pki.pki.intermediate.signer().unwrap())
+                .unwrap()
+                .issue()
+                .unwrap(),
+        );
+        let signed = PdfSigner::new(&signer)
+            .profile(profile)
+            .validation_data(evidence)
+            .sign(&samples::contract_pdf())
+            .unwrap();
+        let report = pki.validate(&signed);
+        assert_all_passed(&report, "B-LT with evidence given");
         assert_level(&report, if lta { "B-LTA" } else { "B-LT" });
     }
 }
