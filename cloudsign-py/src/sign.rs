@@ -7,6 +7,7 @@ use cloudsign_core::pades::{
     SignatureOptions, SignatureProfile,
 };
 use cloudsign_core::revocation::HttpRevocationSource;
+use cloudsign_core::time::UnixTime;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -97,7 +98,7 @@ fn slots<'a>(
 }
 
 /// The keyword arguments `sign_pdf`, `sign_pdf_file` and `prepare_pdf` share.
-const OPTION_NAMES: [&str; 7] = [
+const OPTION_NAMES: [&str; 9] = [
     "level",
     "tsa",
     "field_name",
@@ -105,6 +106,8 @@ const OPTION_NAMES: [&str; 7] = [
     "location",
     "contact_info",
     "certify",
+    "signing_time",
+    "vri",
 ];
 
 /// What the signing functions share: the signer, level, authority and options, parsed and
@@ -143,6 +146,10 @@ impl Request {
                     })?;
                     options = options.certify(permissions);
                 }
+                "signing_time" => {
+                    options = options.signing_time(UnixTime::from_secs(value.extract()?));
+                }
+                "vri" => options = options.vri(value.extract()?),
                 _ => {} // `given` refused every other name
             }
         }

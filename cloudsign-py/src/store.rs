@@ -55,6 +55,21 @@ impl StaticKeyProvider {
         CoreKeys::from_key_file(&path).py().map(Self::wrap)
     }
 
+    /// One key `key_id` from a file holding exactly 32 raw bytes or 64 hex digits.
+    #[staticmethod]
+    fn from_single_key_file(key_id: &str, path: PathBuf) -> PyResult<Self> {
+        let id = KeyId::new(key_id).py()?;
+        CoreKeys::from_single_key_file(id, &path)
+            .py()
+            .map(Self::wrap)
+    }
+
+    /// Keys in the format of `parse` from the environment variable `var`.
+    #[staticmethod]
+    fn from_env(var: &str) -> PyResult<Self> {
+        CoreKeys::from_env(var).py().map(Self::wrap)
+    }
+
     /// The id new blobs are wrapped under.
     #[getter]
     fn active_key_id(&self) -> String {

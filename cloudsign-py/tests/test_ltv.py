@@ -39,7 +39,8 @@ def _signature(report: cloudsign.VerificationReport) -> cloudsign.SignatureRepor
 
 @pytest.mark.parametrize("level", ["b-lt", "b-lta"])
 def test_long_term_levels_verify_offline_from_the_dss(contract, ltv_pki, ltv_tsa, ltv_signer, level):
-    signed = cloudsign.sign_pdf(contract, ltv_signer, level=level, tsa=ltv_tsa)
+    signed = cloudsign.sign_pdf(contract, ltv_signer, level=level, tsa=ltv_tsa, vri=level == "b-lta")
+    assert (b"/VRI" in signed) == (level == "b-lta")
     root = (ltv_pki / "root.pem").read_bytes()
 
     report = cloudsign.verify_pdf(signed, trust=[root])

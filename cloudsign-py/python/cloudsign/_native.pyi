@@ -91,7 +91,9 @@ class Signer:
 class _SigningOptions(TypedDict, total=False):
     """The options of ``sign_pdf``, ``sign_pdf_file`` and ``prepare_pdf``: ``level`` is
     ``"b-b"`` (the default), ``"b-t"``, ``"b-lt"`` or ``"b-lta"``; the timestamped levels need
-    ``tsa``; ``certify`` is a DocMDP level 1 to 3."""
+    ``tsa``; ``certify`` is a DocMDP level 1 to 3; ``signing_time`` (seconds since the epoch)
+    is the claimed ``/M`` time, default now; ``vri`` also writes ``/VRI`` entries at the
+    long-term levels."""
 
     level: str
     tsa: Optional[_Tsa]
@@ -100,6 +102,8 @@ class _SigningOptions(TypedDict, total=False):
     location: Optional[str]
     contact_info: Optional[str]
     certify: Optional[int]
+    signing_time: Optional[int]
+    vri: bool
 
 def sign_pdf(pdf: _Buffer, signer: _Signer, **options: Unpack[_SigningOptions]) -> bytes: ...
 def sign_pdf_file(
@@ -211,6 +215,10 @@ class StaticKeyProvider:
     def parse(text: str) -> StaticKeyProvider: ...
     @staticmethod
     def from_key_file(path: _Path) -> StaticKeyProvider: ...
+    @staticmethod
+    def from_single_key_file(key_id: str, path: _Path) -> StaticKeyProvider: ...
+    @staticmethod
+    def from_env(var: str) -> StaticKeyProvider: ...
     @property
     def active_key_id(self) -> str: ...
     @property
