@@ -3,13 +3,16 @@
 
 use cloudsign_core::pades::LtvUpdater;
 use cloudsign_core::pdf::dss::ValidationData;
-use cloudsign_core::revocation::{HttpRevocationSource, NoFetch, RevocationSource};
-use pyo3::exceptions::PyValueError;
+use cloudsign_core::revocation::{
+    HttpRevocationSource, NoFetch, RevocationError, RevocationSource,
+};
+use cloudsign_core::x509::Certificate;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::buffer::Bytes;
-use crate::errors::{IntoPyResult, to_py_with};
+use crate::errors::{CallbackError, IntoPyResult, to_py_with};
 use crate::kwargs;
 use crate::tsa::AnyTimestamper;
 
@@ -23,22 +26,93 @@ const OPTION_NAMES: [&str; 6] = [
     "extra_ocsp_responses",
 ];
 
+/// A Python object answering the core's revocation queries with DER bytes (the
+/// `RevocationSource` protocol): `ocsp(cert, issuer)` an `OCSPResponse` or None, `crls(cert)`
+/// and `ca_issuers(cert)` lists. Its exception comes back out of the call unchanged.
+#[derive(Debug)]
+struct PythonRevocation {
+    object: Py<PyAny>,
+    raised: CallbackError,
+}
+
+impl PythonRevocation {
+    fn from_object(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        for method in ["ocsp", "crls", "ca_issuers"] {
+            if !object.hasattr(method)? {
+                return Err(PyTypeError::new_err(format!(
+                    "revocation must be \"http\", \"offline\" or an object with ocsp, crls and \
+                     ca_issuers (see cloudsign.RevocationSource); {method} is missing"
+                )));
+            }
+        }
+        Ok(Self {
+            object: object.clone().unbind(),
+            raised: CallbackError::default(),
+        })
+    }
+
+    /// Calls `method` on the DER of `certificates`, keeping an exception for the caller.
+    fn call<T: for<'a, 'py> FromPyObject<'a, 'py, Error = PyErr>>(
+        &self,
+        method: &str,
+        certificates: &[&Certificate],
+    ) -> cloudsign_core::error::Result<T> {
+        Python::attach(|py| {
+            let args = certificates.iter().map(|c| PyBytes::new(py, c.der()));
+            let args = PyTuple::new(py, args)?;
+            self.object.call_method1(py, method, args)?.extract::<T>(py)
+        })
+        .map_err(|e| {
+            let reason = e.to_string();
+            self.raised.set(e);
+            RevocationError::Fetch {
+                url: format!("(the Python revocation source's {method})"),
+                reason,
+            }
+            .into()
+        })
+    }
+}
+
+impl RevocationSource for PythonRevocation {
+    fn ocsp(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+    ) -> cloudsign_core::error::Result<Option<Vec<u8>>> {
+        self.call("ocsp", &[cert, issuer])
+    }
+
+    fn crls(&self, cert: &Certificate) -> cloudsign_core::error::Result<Vec<Vec<u8>>> {
+        self.call("crls", &[cert])
+    }
+
+    fn ca_issuers(&self, cert: &Certificate) -> cloudsign_core::error::Result<Vec<Vec<u8>>> {
+        self.call("ca_issuers", &[cert])
+    }
+}
+
 /// Where revocation data comes from.
 #[derive(Debug)]
 enum Revocation {
     /// Fetched over HTTP from the addresses the certificates name.
     Http(HttpRevocationSource),
-    /// Only what the caller passes as extra data.
+    /// Nothing is fetched: only what the caller passes as extra data is stored.
     Offline(NoFetch),
+    /// Asked of a Python object.
+    Python(PythonRevocation),
 }
 
 impl Revocation {
-    fn parse(name: &str) -> PyResult<Self> {
-        match name {
+    fn from_object(value: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let Ok(name) = value.extract::<String>() else {
+            return PythonRevocation::from_object(value).map(Self::Python);
+        };
+        match name.as_str() {
             "http" => Ok(Self::Http(HttpRevocationSource::new())),
             "offline" => Ok(Self::Offline(NoFetch)),
             _ => Err(PyValueError::new_err(format!(
-                "revocation must be \"http\" or \"offline\", not {name:?}"
+                "revocation must be \"http\", \"offline\" or a RevocationSource, not {name:?}"
             ))),
         }
     }
@@ -47,6 +121,14 @@ impl Revocation {
         match self {
             Self::Http(s) => s,
             Self::Offline(s) => s,
+            Self::Python(s) => s,
+        }
+    }
+
+    fn raised(&self) -> Option<&CallbackError> {
+        match self {
+            Self::Python(s) => Some(&s.raised),
+            Self::Http(_) | Self::Offline(_) => None,
         }
     }
 }
@@ -70,9 +152,7 @@ impl Request {
         for (key, value) in kwargs::given(function, &OPTION_NAMES, keywords)? {
             match key.as_str() {
                 "tsa" => request.tsa = Some(value.extract()?),
-                "revocation" => {
-                    request.revocation = Revocation::parse(&value.extract::<String>()?)?
-                }
+                "revocation" => request.revocation = Revocation::from_object(&value)?,
                 "vri" => request.vri = value.extract()?,
                 "extra_certificates" => {
                     for der in value.extract::<Vec<Vec<u8>>>()? {
@@ -124,7 +204,9 @@ impl Request {
             }
         }
         let updated = py.detach(|| update(&updater, pdf)).map_err(|e| {
-            let slots: Vec<_> = self.tsa.iter().filter_map(AnyTimestamper::raised).collect();
+            let slots: Vec<_> = (self.tsa.iter().filter_map(AnyTimestamper::raised))
+                .chain(self.revocation.raised())
+                .collect();
             to_py_with(e, &slots)
         })?;
         Ok(PyBytes::new(py, &updated))

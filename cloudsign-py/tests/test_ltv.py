@@ -118,6 +118,59 @@ def test_offline_ltv_add_cannot_show_a_status_the_certificates_publish_online(
         cloudsign.ltv_add(signed, revocation="offline")
 
 
+class CrlsOverUrllib:
+    """A revocation source in Python: CRLs from the distribution points the certificate names
+    (read with pyca/cryptography, fetched with urllib); no OCSP, no issuer certificates."""
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    def ocsp(self, cert: bytes, issuer: bytes):
+        self.asked.append("ocsp")
+        return None
+
+    def crls(self, cert: bytes) -> list:
+        import urllib.request
+
+        from cryptography import x509
+
+        self.asked.append("crls")
+        parsed = x509.load_der_x509_certificate(cert)
+        try:
+            points = parsed.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        except x509.ExtensionNotFound:
+            return []
+        urls = [n.value for p in points for n in p.full_name or [] if isinstance(n, x509.UniformResourceIdentifier)]
+        return [urllib.request.urlopen(url, timeout=10).read() for url in urls]
+
+    def ca_issuers(self, cert: bytes) -> list:
+        return []
+
+
+def test_a_python_revocation_source_supplies_the_validation_data(contract, ltv_pki, ltv_tsa, ltv_signer):
+    signed = cloudsign.sign_pdf(contract, ltv_signer, level="b-t", tsa=ltv_tsa)
+    root = (ltv_pki / "root.pem").read_bytes()
+    source = CrlsOverUrllib()
+    lt = cloudsign.ltv_add(signed, revocation=source)
+    assert "ocsp" in source.asked and "crls" in source.asked
+    report = cloudsign.verify_pdf(lt, trust=[root])
+    assert report.passed, report.to_json()
+    revocation = report.to_dict()["signatures"][0]["revocation"]
+    assert revocation and all(r["origin"] == "DSS" for r in revocation), revocation
+
+    raised = ConnectionAbortedError("the cache is down")
+
+    class Down(CrlsOverUrllib):
+        def crls(self, cert):
+            raise raised
+
+    with pytest.raises(ConnectionAbortedError) as caught:
+        cloudsign.ltv_add(signed, revocation=Down())
+    assert caught.value is raised
+    with pytest.raises(TypeError, match="ca_issuers"):
+        cloudsign.ltv_add(signed, revocation=object())
+
+
 def test_ltv_warns_about_a_certification_that_permits_no_changes(contract, ltv_tsa, ltv_signer):
     certified = cloudsign.sign_pdf(contract, ltv_signer, level="b-t", tsa=ltv_tsa, certify=1)
     with pytest.warns(cloudsign.LtvWarning, match="P=1"):

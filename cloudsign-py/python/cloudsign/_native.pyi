@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence, Tuple, Type, Union, final
 
 from typing_extensions import Required, TypedDict, Unpack
 
-from ._protocols import ExternalSigner, KeyProvider, TimestampTransport
+from ._protocols import ExternalSigner, KeyProvider, RevocationSource, TimestampTransport
 
 __all__ = [
     "AuditLog",
@@ -191,10 +191,12 @@ def verify_pdf_file(path: _Path, **options: Unpack[_VerifyOptions]) -> Verificat
 
 class _LtvOptions(TypedDict, total=False):
     """Where validation data comes from: ``revocation="http"`` (the default: fetched from the
-    addresses the certificates name) or ``"offline"`` (only the ``extra_*`` data given);
-    ``vri`` also writes the optional per-signature ``/VRI`` entries."""
+    addresses the certificates name), a ``RevocationSource`` object, or ``"offline"`` (nothing
+    is fetched: a certificate that names where its status is published then raises
+    ``RevocationError``); the ``extra_*`` data is stored as well. ``vri`` also writes the
+    optional per-signature ``/VRI`` entries."""
 
-    revocation: str
+    revocation: Union[str, RevocationSource]
     vri: bool
     extra_certificates: Sequence[bytes]
     extra_crls: Sequence[bytes]

@@ -3,7 +3,7 @@ key provider. Duck-typed: any object with these members works; no need to subcla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import TYPE_CHECKING, Optional, Protocol, Sequence
 
 if TYPE_CHECKING:
     from ._native import ToBeSigned
@@ -58,4 +58,21 @@ class KeyProvider(Protocol):
     def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes: ...
 
 
-__all__ = ["ExternalSigner", "KeyProvider", "TimestampTransport"]
+class RevocationSource(Protocol):
+    """Where ``ltv_add`` and ``ltv_extend`` get validation data, when not over HTTP from the
+    addresses the certificates name (``revocation="http"``): a cache, a proxy, an archive.
+
+    Each method receives DER certificates and returns DER: ``ocsp`` an ``OCSPResponse`` for
+    ``cert`` (issued by ``issuer``) or None when it has none, ``crls`` the CRLs covering
+    ``cert``, ``ca_issuers`` issuer certificates. cloudsign checks what it gets before storing
+    it; an exception raised here propagates unchanged.
+    """
+
+    def ocsp(self, cert: bytes, issuer: bytes) -> Optional[bytes]: ...
+
+    def crls(self, cert: bytes) -> Sequence[bytes]: ...
+
+    def ca_issuers(self, cert: bytes) -> Sequence[bytes]: ...
+
+
+__all__ = ["ExternalSigner", "KeyProvider", "RevocationSource", "TimestampTransport"]
