@@ -67,6 +67,15 @@ impl CallbackError {
     fn take(&self) -> Option<PyErr> {
         self.0.lock().ok().and_then(|mut slot| slot.take())
     }
+
+    /// The outcome of one call through an object whose callbacks outlive the call (a key
+    /// provider, an audit log's transport): a failure raises the callback's exception if it
+    /// raised one; after a success an exception the core recovered from (another replica
+    /// answered) is dropped, so that it cannot surface in a later call.
+    pub(crate) fn outcome<T, E: Into<Error>>(&self, result: Result<T, E>) -> PyResult<T> {
+        let raised = self.take();
+        result.map_err(|e| raised.unwrap_or_else(|| to_py(e.into())))
+    }
 }
 
 /// The exception for a core error: a callback's own exception if one was raised, else the

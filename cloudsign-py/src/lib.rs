@@ -3,17 +3,21 @@
 //! The Python package `cloudsign` (in `python/cloudsign/`) re-exports what is defined here,
 //! defines the exception hierarchy and carries the typed stubs. Every call that signs,
 //! verifies, timestamps, seals or hashes runs with the interpreter detached, so other Python
-//! threads keep running; Python callbacks (external signers, timestamp transports) re-attach
-//! for the duration of the call.
+//! threads keep running; Python callbacks (external signers, timestamp transports, key
+//! providers) re-attach for the duration of the call.
 
 mod access;
 mod audit;
+mod buffer;
 mod errors;
+mod kwargs;
+mod ltv;
 mod report;
 mod sign;
 mod signer;
 mod store;
 mod token;
+mod tsa;
 
 use pyo3::pymodule;
 
@@ -25,15 +29,17 @@ mod native {
         IpAllowlist, PasswordPolicy, Totp, hash_password, password_needs_rehash, verify_password,
     };
     #[pymodule_export]
-    use crate::audit::{AuditReport, verify_audit_log};
+    use crate::audit::{AuditLog, AuditRecord, AuditReport, verify_audit_log};
     #[pymodule_export]
-    use crate::report::{SignatureReport, VerificationReport, verify_pdf};
+    use crate::ltv::{ltv_add, ltv_extend};
     #[pymodule_export]
-    use crate::sign::{PreparedSignature, prepare_pdf, sign_pdf, timestamp_pdf};
+    use crate::report::{SignatureReport, VerificationReport, verify_pdf, verify_pdf_file};
+    #[pymodule_export]
+    use crate::sign::{PreparedSignature, prepare_pdf, sign_pdf, sign_pdf_file, timestamp_pdf};
     #[pymodule_export]
     use crate::signer::{Signer, ToBeSigned};
     #[pymodule_export]
-    use crate::store::{BlobStore, StaticKeyProvider};
+    use crate::store::{BlobBackend, BlobStore, RepairReport, StaticKeyProvider};
     #[pymodule_export]
     use crate::token::{SignedTokenInfo, SignedTokenKeys, TokenRecord, TokenStore};
 

@@ -1,5 +1,6 @@
 //! Verification and its reports, as frozen Python objects with `to_dict()`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cloudsign_core::Validator;
@@ -7,19 +8,22 @@ use cloudsign_core::revocation::HttpRevocationSource;
 use cloudsign_core::time::UnixTime;
 use cloudsign_core::validate::{SignatureReport as CoreSignature, ValidationReport};
 use cloudsign_core::x509::TrustStore;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
+use crate::buffer::Bytes;
 use crate::errors::IntoPyResult;
+use crate::kwargs;
 use crate::signer::parse_certificates;
 
 /// The JSON text of a serialisable report part, as Python data.
-fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_python<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (json,))
 }
 
 /// A serde enum's wire name, e.g. `"PASSED"`.
-fn wire_name<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn wire_name<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),
@@ -183,32 +187,40 @@ pub(crate) fn trust_store(certificates: &[Vec<u8>]) -> PyResult<TrustStore> {
     Ok(store)
 }
 
-/// Verifies every signature of `pdf` against the trust anchors in `trust` (PEM or DER).
-#[pyfunction]
-///
-/// Offline by default: only the revocation data the document holds (its DSS) counts. With
-/// `fetch_revocation=True`, what is missing is fetched over HTTP from the addresses the
-/// certificates name.
-#[pyo3(signature = (pdf, *, trust, tsa_trust=None, at=None, fetch_revocation=false))]
-pub(crate) fn verify_pdf(
-    py: Python<'_>,
-    pdf: &[u8],
-    trust: Vec<Vec<u8>>,
-    tsa_trust: Option<Vec<Vec<u8>>>,
-    at: Option<u64>,
-    fetch_revocation: bool,
-) -> PyResult<VerificationReport> {
-    let mut validator = Validator::new(trust_store(&trust)?);
+/// The keyword options of `verify_pdf` and `verify_pdf_file`; `trust` is required.
+const OPTION_NAMES: [&str; 4] = ["trust", "tsa_trust", "at", "fetch_revocation"];
+
+/// The validator the keywords of `function` describe (see [`OPTION_NAMES`]).
+fn validator(function: &str, keywords: Option<&Bound<'_, PyDict>>) -> PyResult<Validator> {
+    let (mut trust, mut tsa_trust, mut at, mut fetch) = (None, None, None, false);
+    for (key, value) in kwargs::given(function, &OPTION_NAMES, keywords)? {
+        match key.as_str() {
+            "trust" => trust = Some(trust_store(&value.extract::<Vec<Vec<u8>>>()?)?),
+            "tsa_trust" => tsa_trust = Some(trust_store(&value.extract::<Vec<Vec<u8>>>()?)?),
+            "at" => at = Some(UnixTime::from_secs(value.extract()?)),
+            "fetch_revocation" => fetch = value.extract()?,
+            _ => {} // `given` refused every other name
+        }
+    }
+    let trust = trust.ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "{function}() missing required keyword argument 'trust' (the trust anchors, PEM or DER)"
+        ))
+    })?;
+    let mut validator = Validator::new(trust);
     if let Some(anchors) = tsa_trust {
-        validator = validator.tsa_trust(trust_store(&anchors)?);
+        validator = validator.tsa_trust(anchors);
     }
-    if let Some(secs) = at {
-        validator = validator.at_time(UnixTime::from_secs(secs));
+    if let Some(time) = at {
+        validator = validator.at_time(time);
     }
-    if fetch_revocation {
+    if fetch {
         validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
     }
-    let report = py.detach(|| validator.validate_pdf(pdf)).py()?;
+    Ok(validator)
+}
+
+fn report(py: Python<'_>, report: ValidationReport) -> PyResult<VerificationReport> {
     let signatures = report
         .signatures
         .iter()
@@ -218,4 +230,35 @@ pub(crate) fn verify_pdf(
         inner: report,
         signatures: PyTuple::new(py, signatures)?.unbind(),
     })
+}
+
+/// Verifies every signature of `pdf` against the trust anchors in `trust` (PEM or DER).
+///
+/// Offline by default: only the revocation data the document holds (its DSS) counts. With
+/// `fetch_revocation=True`, what is missing is fetched over HTTP from the addresses the
+/// certificates name.
+#[pyfunction]
+#[pyo3(signature = (pdf, **options))]
+pub(crate) fn verify_pdf(
+    py: Python<'_>,
+    pdf: Bytes<'_>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<VerificationReport> {
+    let validator = validator("verify_pdf", options)?;
+    let validated = py.detach(|| validator.validate_pdf(&pdf)).py()?;
+    report(py, validated)
+}
+
+/// As `verify_pdf`, for the file at `path`, reading only what validation needs: memory does
+/// not grow with the file.
+#[pyfunction]
+#[pyo3(signature = (path, **options))]
+pub(crate) fn verify_pdf_file(
+    py: Python<'_>,
+    path: PathBuf,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<VerificationReport> {
+    let validator = validator("verify_pdf_file", options)?;
+    let validated = py.detach(|| validator.validate_file(&path)).py()?;
+    report(py, validated)
 }

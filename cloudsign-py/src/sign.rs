@@ -1,18 +1,22 @@
 //! Signing, two-phase signing and document timestamps.
 
-use cloudsign_core::http::HttpTimeStamper;
+use std::path::PathBuf;
+
 use cloudsign_core::pades::{
     DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature as CorePrepared,
     SignatureOptions, SignatureProfile,
 };
 use cloudsign_core::revocation::HttpRevocationSource;
-use cloudsign_core::tsp::{TimeStamper, TransportError, TspError};
+use cloudsign_core::time::UnixTime;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict};
 
+use crate::buffer::Bytes;
 use crate::errors::{CallbackError, IntoPyResult, to_py_with};
+use crate::kwargs;
 use crate::signer::{AnySigner, ToBeSigned, algorithm_name, parse_digest};
+use crate::tsa::AnyTimestamper;
 
 /// The PAdES baseline levels this binding can produce.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,80 +85,6 @@ impl Level {
     }
 }
 
-/// A Python object moving timestamp requests: `exchange(request: bytes) -> bytes`, and
-/// optionally `max_token_len`.
-#[derive(Debug)]
-struct PythonTimeStamper {
-    object: Py<PyAny>,
-    max_token_len: Option<usize>,
-    raised: CallbackError,
-}
-
-impl TimeStamper for PythonTimeStamper {
-    fn exchange(&self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Python::attach(|py| {
-            self.object
-                .call_method1(py, "exchange", (PyBytes::new(py, request),))
-                .and_then(|r| r.extract::<Vec<u8>>(py))
-        })
-        .map_err(|e| {
-            let message = format!("the Python timestamp transport raised {e}");
-            self.raised.set(e);
-            TransportError::Other(message)
-        })
-    }
-
-    fn max_token_len(&self) -> usize {
-        self.max_token_len.unwrap_or(12 * 1024)
-    }
-}
-
-/// A timestamp authority: an RFC 3161 HTTP URL or a Python transport.
-#[derive(Debug)]
-enum AnyTimestamper {
-    Http(HttpTimeStamper),
-    Python(PythonTimeStamper),
-}
-
-impl AnyTimestamper {
-    pub(crate) fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(url) = object.cast::<PyString>() {
-            let stamper = HttpTimeStamper::new(&url.to_cow()?)
-                .map_err(TspError::from)
-                .py()?;
-            return Ok(Self::Http(stamper));
-        }
-        if !object.hasattr("exchange")? {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "tsa must be a URL or an object with exchange(request: bytes) -> bytes",
-            ));
-        }
-        let max_token_len = match object.getattr("max_token_len") {
-            Ok(v) if !v.is_none() => Some(v.extract()?),
-            _ => None,
-        };
-        Ok(Self::Python(PythonTimeStamper {
-            object: object.clone().unbind(),
-            max_token_len,
-            raised: CallbackError::default(),
-        }))
-    }
-
-    fn as_core(&self) -> &dyn TimeStamper {
-        match self {
-            Self::Http(t) => t,
-            Self::Python(t) => t,
-        }
-    }
-
-    fn raised(&self) -> Option<&CallbackError> {
-        match self {
-            Self::Http(_) => None,
-            Self::Python(t) => Some(&t.raised),
-        }
-    }
-}
-
 /// Callback exception slots of an optional signer and timestamper.
 fn slots<'a>(
     signer: Option<&'a AnySigner>,
@@ -167,8 +97,21 @@ fn slots<'a>(
         .collect()
 }
 
-/// What `sign_pdf` and `prepare_pdf` share: the signer, level, authority and options, parsed
-/// and checked before any work starts.
+/// The keyword arguments `sign_pdf`, `sign_pdf_file` and `prepare_pdf` share.
+const OPTION_NAMES: [&str; 9] = [
+    "level",
+    "tsa",
+    "field_name",
+    "reason",
+    "location",
+    "contact_info",
+    "certify",
+    "signing_time",
+    "vri",
+];
+
+/// What the signing functions share: the signer, level, authority and options, parsed and
+/// checked before any work starts.
 struct Request {
     signer: AnySigner,
     tsa: Option<AnyTimestamper>,
@@ -178,40 +121,41 @@ struct Request {
 }
 
 impl Request {
-    #[allow(clippy::too_many_arguments)] // the keyword arguments of the two functions
+    /// Reads the signing keywords (see [`OPTION_NAMES`]); `function` names the caller in the
+    /// error about an unknown keyword.
     fn new(
+        function: &str,
         signer: &Bound<'_, PyAny>,
-        level: &str,
-        tsa: Option<&Bound<'_, PyAny>>,
-        field_name: Option<String>,
-        reason: Option<String>,
-        location: Option<String>,
-        contact_info: Option<String>,
-        certify: Option<i64>,
+        keywords: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let level = Level::parse(level)?;
+        let mut level = Level::B;
+        let mut tsa = None;
         let mut options = SignatureOptions::new();
-        if let Some(v) = field_name {
-            options = options.field_name(v);
-        }
-        if let Some(v) = reason {
-            options = options.reason(v);
-        }
-        if let Some(v) = location {
-            options = options.location(v);
-        }
-        if let Some(v) = contact_info {
-            options = options.contact_info(v);
-        }
-        if let Some(p) = certify {
-            let permissions = DocMdpPermissions::from_level(p).ok_or_else(|| {
-                PyValueError::new_err(format!("certify must be 1, 2 or 3, not {p}"))
-            })?;
-            options = options.certify(permissions);
+        for (key, value) in kwargs::given(function, &OPTION_NAMES, keywords)? {
+            match key.as_str() {
+                "level" => level = Level::parse(&value.extract::<String>()?)?,
+                "tsa" => tsa = Some(value.extract()?),
+                "field_name" => options = options.field_name(value.extract::<String>()?),
+                "reason" => options = options.reason(value.extract::<String>()?),
+                "location" => options = options.location(value.extract::<String>()?),
+                "contact_info" => options = options.contact_info(value.extract::<String>()?),
+                "certify" => {
+                    let p = value.extract::<i64>()?;
+                    let permissions = DocMdpPermissions::from_level(p).ok_or_else(|| {
+                        PyValueError::new_err(format!("certify must be 1, 2 or 3, not {p}"))
+                    })?;
+                    options = options.certify(permissions);
+                }
+                "signing_time" => {
+                    options = options.signing_time(UnixTime::from_secs(value.extract()?));
+                }
+                "vri" => options = options.vri(value.extract()?),
+                _ => {} // `given` refused every other name
+            }
         }
         let request = Self {
             signer: AnySigner::extract(signer)?,
-            tsa: tsa.map(AnyTimestamper::extract).transpose()?,
+            tsa,
             level,
             options,
             revocation: HttpRevocationSource::new(),
@@ -236,65 +180,51 @@ impl Request {
 /// Signs `pdf` and returns the signed document (the input followed by one incremental
 /// update).
 #[pyfunction]
-#[pyo3(signature = (pdf, signer, *, level="b-b", tsa=None, field_name=None, reason=None, location=None, contact_info=None, certify=None))]
-#[allow(clippy::too_many_arguments)] // keyword arguments, the Python idiom for options
+#[pyo3(signature = (pdf, signer, **options))]
 pub(crate) fn sign_pdf<'py>(
     py: Python<'py>,
-    pdf: &[u8],
+    pdf: Bytes<'_>,
     signer: &Bound<'py, PyAny>,
-    level: &str,
-    tsa: Option<&Bound<'py, PyAny>>,
-    field_name: Option<String>,
-    reason: Option<String>,
-    location: Option<String>,
-    contact_info: Option<String>,
-    certify: Option<i64>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let request = Request::new(
-        signer,
-        level,
-        tsa,
-        field_name,
-        reason,
-        location,
-        contact_info,
-        certify,
-    )?;
+    let request = Request::new("sign_pdf", signer, options)?;
     let pdf_signer = request.pdf_signer()?;
     let signed = py
-        .detach(|| pdf_signer.sign(pdf))
+        .detach(|| pdf_signer.sign(&pdf))
         .map_err(|e| request.error(e))?;
     Ok(PyBytes::new(py, &signed))
+}
+
+/// Signs the file at `in_path` into a new file at `out_path`, streaming: memory does not grow
+/// with the file (at "b-lt" and "b-lta" the document is read into memory, as the validation
+/// data depends on the finished signature). The output appears complete or not at all.
+#[pyfunction]
+#[pyo3(signature = (in_path, out_path, signer, **options))]
+pub(crate) fn sign_pdf_file(
+    py: Python<'_>,
+    in_path: PathBuf,
+    out_path: PathBuf,
+    signer: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    let request = Request::new("sign_pdf_file", signer, options)?;
+    let pdf_signer = request.pdf_signer()?;
+    py.detach(|| pdf_signer.sign_file(&in_path, &out_path))
+        .map_err(|e| request.error(e))
 }
 
 /// Prepares a signature whose value is computed elsewhere. Only the signer's
 /// `certificate_chain`, `algorithm` and `max_signature_len` are used here; its `sign` is not
 /// called.
 #[pyfunction]
-#[pyo3(signature = (pdf, signer, *, level="b-b", tsa=None, field_name=None, reason=None, location=None, contact_info=None, certify=None))]
-#[allow(clippy::too_many_arguments)] // keyword arguments, the Python idiom for options
+#[pyo3(signature = (pdf, signer, **options))]
 pub(crate) fn prepare_pdf(
     py: Python<'_>,
-    pdf: &[u8],
+    pdf: Bytes<'_>,
     signer: &Bound<'_, PyAny>,
-    level: &str,
-    tsa: Option<&Bound<'_, PyAny>>,
-    field_name: Option<String>,
-    reason: Option<String>,
-    location: Option<String>,
-    contact_info: Option<String>,
-    certify: Option<i64>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PreparedSignature> {
-    let request = Request::new(
-        signer,
-        level,
-        tsa,
-        field_name,
-        reason,
-        location,
-        contact_info,
-        certify,
-    )?;
+    let request = Request::new("prepare_pdf", signer, options)?;
     if matches!(request.level, Level::Lt | Level::Lta) {
         // The validation data depends on the finished signature, so it cannot be prepared.
         return Err(PyValueError::new_err(
@@ -303,7 +233,7 @@ pub(crate) fn prepare_pdf(
     }
     let pdf_signer = request.pdf_signer()?;
     let inner = py
-        .detach(|| pdf_signer.prepare(pdf))
+        .detach(|| pdf_signer.prepare(&pdf))
         .map_err(|e| request.error(e))?;
     Ok(PreparedSignature { inner })
 }
@@ -359,15 +289,14 @@ impl PreparedSignature {
     fn finish<'py>(
         &self,
         py: Python<'py>,
-        pdf: &[u8],
-        signature: &[u8],
-        tsa: Option<&Bound<'py, PyAny>>,
+        pdf: Bytes<'_>,
+        signature: Bytes<'_>,
+        tsa: Option<AnyTimestamper>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let tsa = tsa.map(AnyTimestamper::extract).transpose()?;
         let prepared = self.inner.clone();
         let signed = py.detach(|| match &tsa {
-            None => prepared.finish_pdf(pdf, signature),
-            Some(t) => prepared.finish_pdf_timestamped(pdf, signature, t.as_core()),
+            None => prepared.finish_pdf(&pdf, &signature),
+            Some(t) => prepared.finish_pdf_timestamped(&pdf, &signature, t.as_core()),
         });
         let signed = signed.map_err(|e| to_py_with(e, &slots(None, tsa.as_ref())))?;
         Ok(PyBytes::new(py, &signed))
@@ -387,12 +316,11 @@ impl PreparedSignature {
 #[pyo3(signature = (pdf, tsa, *, field_name=None, digest=None))]
 pub(crate) fn timestamp_pdf<'py>(
     py: Python<'py>,
-    pdf: &[u8],
-    tsa: &Bound<'py, PyAny>,
+    pdf: Bytes<'_>,
+    tsa: AnyTimestamper,
     field_name: Option<String>,
     digest: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let tsa = AnyTimestamper::extract(tsa)?;
     let mut stamper = DocumentTimestamper::new(tsa.as_core());
     if let Some(name) = field_name {
         stamper = stamper.field_name(name);
@@ -400,7 +328,7 @@ pub(crate) fn timestamp_pdf<'py>(
     if let Some(d) = digest {
         stamper = stamper.digest(parse_digest(d)?);
     }
-    let stamped = py.detach(|| stamper.timestamp(pdf));
+    let stamped = py.detach(|| stamper.timestamp(&pdf));
     let stamped = stamped.map_err(|e| to_py_with(e, &slots(None, Some(&tsa))))?;
     Ok(PyBytes::new(py, &stamped))
 }

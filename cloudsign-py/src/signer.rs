@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::buffer::Bytes;
 use crate::errors::{CallbackError, IntoPyResult};
 
 /// Upper bounds of signature lengths when an external signer does not announce its own: RSA up
@@ -93,13 +94,13 @@ impl Signer {
     #[pyo3(signature = (data, password, *, digest=None, pss=false))]
     fn from_pkcs12(
         py: Python<'_>,
-        data: &[u8],
+        data: Bytes<'_>,
         password: &str,
         digest: Option<&str>,
         pss: bool,
     ) -> PyResult<Self> {
         let digest = digest.map(parse_digest).transpose()?;
-        py.detach(|| configure(LocalSigner::from_pkcs12(data, password), digest, pss))
+        py.detach(|| configure(LocalSigner::from_pkcs12(&data, password), digest, pss))
             .py()
             .map(Self::new)
     }
@@ -110,14 +111,14 @@ impl Signer {
     #[pyo3(signature = (key_pem, certificates, *, digest=None, pss=false))]
     fn from_pem(
         py: Python<'_>,
-        key_pem: &[u8],
-        certificates: &[u8],
+        key_pem: Bytes<'_>,
+        certificates: Bytes<'_>,
         digest: Option<&str>,
         pss: bool,
     ) -> PyResult<Self> {
-        let chain = parse_certificates(certificates)?;
+        let chain = parse_certificates(&certificates)?;
         let digest = digest.map(parse_digest).transpose()?;
-        py.detach(|| configure(LocalSigner::from_pkcs8_pem(key_pem, chain), digest, pss))
+        py.detach(|| configure(LocalSigner::from_pkcs8_pem(&key_pem, chain), digest, pss))
             .py()
             .map(Self::new)
     }

@@ -12,6 +12,7 @@ use cloudsign_core::token::{
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
+use crate::buffer::Bytes;
 use crate::errors::IntoPyResult;
 
 fn now_or(now: Option<u64>) -> UnixTime {
@@ -199,8 +200,8 @@ impl SignedTokenKeys {
 impl SignedTokenKeys {
     /// Keys with one active key `kid` (at least 32 bytes).
     #[new]
-    fn new(kid: &str, key: &[u8]) -> PyResult<Self> {
-        let keys = CoreKeys::new(kid, key).py()?;
+    fn new(kid: &str, key: Bytes<'_>) -> PyResult<Self> {
+        let keys = CoreKeys::new(kid, &key).py()?;
         Ok(Self {
             keys: Mutex::new(keys),
         })
@@ -216,8 +217,8 @@ impl SignedTokenKeys {
     }
 
     /// Adds a key that verifies (and signs once activated).
-    fn add(&self, kid: &str, key: &[u8]) -> PyResult<()> {
-        self.with(|k| k.add(kid, key))
+    fn add(&self, kid: &str, key: Bytes<'_>) -> PyResult<()> {
+        self.with(|k| k.add(kid, &key))
     }
 
     /// Makes a known key the signing key.

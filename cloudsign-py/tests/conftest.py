@@ -74,3 +74,38 @@ def pyhanko_bottom_lines(pdf: bytes, root_pem: bytes) -> list[bool]:
         context = ValidationContext(trust_roots=[root], allow_fetching=False)
         verdicts.append(validate_pdf_signature(sig, context).bottom_line)
     return verdicts
+
+
+def require_tool(name: str) -> str:
+    """The path of command `name`; a missing tool skips the test locally and fails it under
+    CI=true, as the Rust suites' oracles do."""
+    import shutil
+
+    path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"{name} is not installed but CI=true; run .ci/install-tools.sh")
+    pytest.skip(f"{name} is not installed (install with .ci/install-tools.sh)")
+
+
+def pyhanko_adesverify(pdf: bytes, root_pem: Path, tmp_path: Path) -> tuple[bool, str]:
+    """pyHanko's AdES validation with long-term validation (`pyhanko sign adesverify`:
+    EN 319 102-1 past-signature validation over the DSS and document timestamps, revocation
+    information required), trusting only `root_pem`: whether every signature's summary line
+    passed, and the transcript."""
+    import subprocess
+
+    pyhanko = require_tool("pyhanko")
+    path = tmp_path / "adesverify.pdf"
+    path.write_bytes(pdf)
+    run = subprocess.run(
+        [pyhanko, "sign", "adesverify", "--executive-summary", "--trust", str(root_pem),
+         "--trust-replace", str(path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    lines = [line.rstrip() for line in run.stdout.splitlines() if line.strip()]
+    ok = run.returncode == 0 and bool(lines) and all(
+        line.endswith(":PASSED") or line.endswith(":VALID") for line in lines
+    )
+    return ok, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"

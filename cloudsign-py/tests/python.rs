@@ -99,8 +99,9 @@ fn serve_tsa(pki: &TestPki) -> BackgroundServer {
 }
 
 /// A test PKI whose certificates name an OCSP responder and a CRL distribution point on
-/// loopback, written to `dir`, with those responders and its timestamp authority running
-/// (for B-LT and B-LTA).
+/// loopback, written to `dir` with the root's CRL (`root.crl`, covering the intermediate CA,
+/// which names no distribution point), with those responders and its timestamp authority
+/// running (for B-LT and B-LTA).
 fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
     // The addresses go into the certificates, so the server is bound before the PKI exists
     // and answers from the responders once they do.
@@ -136,6 +137,11 @@ fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
     }
     std::fs::create_dir(dir).unwrap();
     pki.write_to_dir(dir, "test").unwrap();
+    let root_crl = CrlIssuer::new(pki.root.signer().unwrap())
+        .unwrap()
+        .issue()
+        .unwrap();
+    std::fs::write(dir.join("root.crl"), root_crl).unwrap();
     (server.spawn().unwrap(), serve_tsa(&pki))
 }
 

@@ -133,3 +133,10 @@ def test_verification_runs_without_the_gil(pki, rsa_signer, root_pem):
     finally:
         sys.setswitchinterval(before)
     assert any(overlaps), "the main thread never ran while verify_pdf was working"
+
+
+def test_claimed_signing_time(contract, rsa_signer, root_pem):
+    signed = cloudsign.sign_pdf(contract, rsa_signer, signing_time=1_700_000_000)
+    (sig,) = cloudsign.verify_pdf(signed, trust=[root_pem]).signatures
+    assert sig.claimed_signing_time == "D:20231114221320Z"  # 1_700_000_000 as /M writes it
+    assert sig.proven_time is None  # a claim, not a proof: no timestamp at B-B

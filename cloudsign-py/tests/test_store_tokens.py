@@ -119,3 +119,25 @@ def test_signed_tokens_rotate():
         keys.verify(old, now=now)
     with pytest.raises(cloudsign.TokenError, match="expired"):
         keys.verify(new, now=now + 3600)
+
+
+def test_keys_from_a_single_key_file_and_the_environment(tmp_path, monkeypatch):
+    raw = tmp_path / "raw.key"
+    raw.write_bytes(KEY)
+    hexed = tmp_path / "hex.key"
+    hexed.write_text(KEY.hex() + "\n")
+    blob = cloudsign.BlobStore.filesystem(tmp_path / "blobs", cloudsign.StaticKeyProvider("k1", KEY)).put(b"c")
+    for path in (raw, hexed):
+        keys = cloudsign.StaticKeyProvider.from_single_key_file("k1", path)
+        assert keys.key_ids == ["k1"]
+        assert cloudsign.BlobStore.filesystem(tmp_path / "blobs", keys).get(blob) == b"c"
+    hexed.write_text("not a key")
+    with pytest.raises(cloudsign.StoreError, match="32 raw bytes or 64 hex"):
+        cloudsign.StaticKeyProvider.from_single_key_file("k1", hexed)
+
+    monkeypatch.setenv("CLOUDSIGN_TEST_KEYS", f"new {'11' * 32};k1 {KEY.hex()}")
+    keys = cloudsign.StaticKeyProvider.from_env("CLOUDSIGN_TEST_KEYS")
+    assert keys.active_key_id == "new"
+    assert cloudsign.BlobStore.filesystem(tmp_path / "blobs", keys).get(blob) == b"c"
+    with pytest.raises(cloudsign.StoreError, match="not set"):
+        cloudsign.StaticKeyProvider.from_env("CLOUDSIGN_TEST_NO_SUCH_VARIABLE")

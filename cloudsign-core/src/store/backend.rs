@@ -64,6 +64,59 @@ pub trait BlobBackend: Send + Sync {
     }
 }
 
+/// A shared backend: several stores, or a store and a [`ReplicatedBackend`], can use one
+/// backend (and one connection pool) at once.
+///
+/// ```
+/// use std::sync::Arc;
+/// use cloudsign_core::store::{BlobBackend, EncryptedBlobStore, KeyId, MemoryBackend, StaticKeyProvider};
+///
+/// let backend: Arc<dyn BlobBackend> = Arc::new(MemoryBackend::new());
+/// let keys = Arc::new(StaticKeyProvider::new(KeyId::new("k1")?, &[7u8; 32]));
+/// let writer = EncryptedBlobStore::new(Arc::clone(&backend), Arc::clone(&keys));
+/// let reader = EncryptedBlobStore::new(backend, keys);
+/// let id = writer.put(b"contract")?;
+/// assert_eq!(reader.get(&id)?, b"contract");
+/// # Ok::<(), cloudsign_core::store::StoreError>(())
+/// ```
+impl<B: BlobBackend + ?Sized> BlobBackend for Arc<B> {
+    fn create(&self, id: &BlobId) -> io::Result<Box<dyn BlobSink + '_>> {
+        (**self).create(id)
+    }
+
+    fn open(&self, id: &BlobId) -> io::Result<BlobSource<'_>> {
+        (**self).open(id)
+    }
+
+    fn delete(&self, id: &BlobId) -> io::Result<()> {
+        (**self).delete(id)
+    }
+
+    fn exists(&self, id: &BlobId) -> io::Result<bool> {
+        (**self).exists(id)
+    }
+
+    fn list(&self, prefix: &str) -> io::Result<Vec<BlobId>> {
+        (**self).list(prefix)
+    }
+
+    fn put_bytes(&self, id: &BlobId, bytes: &[u8]) -> io::Result<()> {
+        (**self).put_bytes(id, bytes)
+    }
+
+    fn replica_count(&self) -> usize {
+        (**self).replica_count()
+    }
+
+    fn open_replica(&self, id: &BlobId, replica: usize) -> io::Result<BlobSource<'_>> {
+        (**self).open_replica(id, replica)
+    }
+
+    fn create_replica(&self, id: &BlobId, replica: usize) -> io::Result<Box<dyn BlobSink + '_>> {
+        (**self).create_replica(id, replica)
+    }
+}
+
 /// Blobs in memory, for tests and caches. Cloning shares the storage.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryBackend {

@@ -148,6 +148,22 @@ pub trait KeyProvider: Send + Sync {
     -> Result<DataKey, StoreError>;
 }
 
+/// A shared provider: several stores can wrap and unwrap with one provider (see the example
+/// at `impl BlobBackend for Arc<B>`).
+impl<K: KeyProvider + ?Sized> KeyProvider for std::sync::Arc<K> {
+    fn active_key_id(&self) -> KeyId {
+        (**self).active_key_id()
+    }
+
+    fn wrap(&self, data_key: &DataKey, context: &[u8]) -> Result<WrappedKey, StoreError> {
+        (**self).wrap(data_key, context)
+    }
+
+    fn unwrap(&self, id: &KeyId, wrapped: &[u8], ctx: &[u8]) -> Result<DataKey, StoreError> {
+        (**self).unwrap(id, wrapped, ctx)
+    }
+}
+
 /// Key-encryption keys held in memory, loaded from a key file, an environment variable or
 /// given directly; one of them active.
 ///

@@ -1,4 +1,5 @@
-"""The exceptions cloudsign raises: one class per kind of failure, all under CloudsignError.
+"""The exceptions cloudsign raises: one class per kind of failure, all under CloudsignError;
+and the warnings it issues.
 
 A bad signature is not an exception: ``verify_pdf`` returns a report that says FAILED.
 An exception means no result could be produced (not a PDF, an unusable key, a limit hit,
@@ -76,6 +77,13 @@ class RevocationError(CloudsignError):
     """Revocation data (OCSP, CRL) is malformed, or could not be fetched or verified."""
 
 
+class LtvWarning(UserWarning):
+    """Adding validation data or timestamps to this document has a caveat: for example it is
+    certified with no changes allowed (DocMDP P=1), and strict readers count what
+    ``ltv_add``/``ltv_extend`` append as modifications. Turn it into an error with
+    ``warnings.simplefilter("error", cloudsign.LtvWarning)``."""
+
+
 __all__ = [
     "CloudsignError",
     "PdfError",
@@ -92,4 +100,5 @@ __all__ = [
     "AuditError",
     "StoreError",
     "RevocationError",
+    "LtvWarning",
 ]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence, Tuple, Union, final
+from types import TracebackType
+from typing import Any, Optional, Sequence, Tuple, Type, Union, final
 
-from . import ExternalSigner, TimestampTransport
+from typing_extensions import Required, TypedDict, Unpack
+
+from ._protocols import ExternalSigner, KeyProvider, RevocationSource, TimestampTransport
 
 __all__ = [
+    "AuditLog",
+    "AuditRecord",
     "AuditReport",
+    "BlobBackend",
     "BlobStore",
+    "RepairReport",
     "PreparedSignature",
     "SUPPORTED_LEVELS",
     "SignatureReport",
@@ -26,13 +33,17 @@ __all__ = [
     "VerificationReport",
     "__version__",
     "hash_password",
+    "ltv_add",
+    "ltv_extend",
     "password_needs_rehash",
     "prepare_pdf",
     "sign_pdf",
+    "sign_pdf_file",
     "timestamp_pdf",
     "verify_audit_log",
     "verify_password",
     "verify_pdf",
+    "verify_pdf_file",
 ]
 
 __version__: str
@@ -40,6 +51,9 @@ SUPPORTED_LEVELS: list[str]
 
 _Tsa = Union[str, TimestampTransport]
 _Path = Union[str, os.PathLike[str]]
+# Any object with the buffer protocol; `bytes` is read in place, others are copied once.
+_Buffer = Union[bytes, bytearray, memoryview]
+_Signer = Union["Signer", ExternalSigner]
 
 @final
 class ToBeSigned:
@@ -60,11 +74,11 @@ class Signer:
 
     @staticmethod
     def from_pkcs12(
-        data: bytes, password: str, *, digest: Optional[str] = None, pss: bool = False
+        data: _Buffer, password: str, *, digest: Optional[str] = None, pss: bool = False
     ) -> Signer: ...
     @staticmethod
     def from_pem(
-        key_pem: bytes, certificates: bytes, *, digest: Optional[str] = None, pss: bool = False
+        key_pem: _Buffer, certificates: _Buffer, *, digest: Optional[str] = None, pss: bool = False
     ) -> Signer: ...
     @property
     def algorithm(self) -> str: ...
@@ -74,32 +88,32 @@ class Signer:
     def subject(self) -> str: ...
     def sign(self, tbs: ToBeSigned) -> bytes: ...
 
-def sign_pdf(
-    pdf: bytes,
-    signer: Union[Signer, ExternalSigner],
-    *,
-    level: str = "b-b",
-    tsa: Optional[_Tsa] = None,
-    field_name: Optional[str] = None,
-    reason: Optional[str] = None,
-    location: Optional[str] = None,
-    contact_info: Optional[str] = None,
-    certify: Optional[int] = None,
-) -> bytes: ...
+class _SigningOptions(TypedDict, total=False):
+    """The options of ``sign_pdf``, ``sign_pdf_file`` and ``prepare_pdf``: ``level`` is
+    ``"b-b"`` (the default), ``"b-t"``, ``"b-lt"`` or ``"b-lta"``; the timestamped levels need
+    ``tsa``; ``certify`` is a DocMDP level 1 to 3; ``signing_time`` (seconds since the epoch)
+    is the claimed ``/M`` time, default now; ``vri`` also writes ``/VRI`` entries at the
+    long-term levels."""
+
+    level: str
+    tsa: Optional[_Tsa]
+    field_name: Optional[str]
+    reason: Optional[str]
+    location: Optional[str]
+    contact_info: Optional[str]
+    certify: Optional[int]
+    signing_time: Optional[int]
+    vri: bool
+
+def sign_pdf(pdf: _Buffer, signer: _Signer, **options: Unpack[_SigningOptions]) -> bytes: ...
+def sign_pdf_file(
+    in_path: _Path, out_path: _Path, signer: _Signer, **options: Unpack[_SigningOptions]
+) -> None: ...
 def prepare_pdf(
-    pdf: bytes,
-    signer: Union[Signer, ExternalSigner],
-    *,
-    level: str = "b-b",
-    tsa: Optional[_Tsa] = None,
-    field_name: Optional[str] = None,
-    reason: Optional[str] = None,
-    location: Optional[str] = None,
-    contact_info: Optional[str] = None,
-    certify: Optional[int] = None,
+    pdf: _Buffer, signer: _Signer, **options: Unpack[_SigningOptions]
 ) -> PreparedSignature: ...
 def timestamp_pdf(
-    pdf: bytes, tsa: _Tsa, *, field_name: Optional[str] = None, digest: Optional[str] = None
+    pdf: _Buffer, tsa: _Tsa, *, field_name: Optional[str] = None, digest: Optional[str] = None
 ) -> bytes: ...
 
 @final
@@ -115,7 +129,9 @@ class PreparedSignature:
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(json: str) -> PreparedSignature: ...
-    def finish(self, pdf: bytes, signature: bytes, *, tsa: Optional[_Tsa] = None) -> bytes: ...
+    def finish(
+        self, pdf: _Buffer, signature: _Buffer, *, tsa: Optional[_Tsa] = None
+    ) -> bytes: ...
 
 @final
 class SignatureReport:
@@ -160,43 +176,116 @@ class VerificationReport:
     def to_dict(self) -> dict[str, Any]: ...
     def to_json(self) -> str: ...
 
-def verify_pdf(
-    pdf: bytes,
-    *,
-    trust: Sequence[bytes],
-    tsa_trust: Optional[Sequence[bytes]] = None,
-    at: Optional[int] = None,
-    fetch_revocation: bool = False,
-) -> VerificationReport: ...
+class _VerifyOptions(TypedDict, total=False):
+    """The options of ``verify_pdf`` and ``verify_pdf_file``: ``trust`` anchors (PEM or DER,
+    required), separate ``tsa_trust`` anchors, the time ``at`` which to judge (seconds since
+    the epoch; default now), and ``fetch_revocation`` (default False: offline)."""
+
+    trust: Required[Sequence[bytes]]
+    tsa_trust: Optional[Sequence[bytes]]
+    at: Optional[int]
+    fetch_revocation: bool
+
+def verify_pdf(pdf: _Buffer, **options: Unpack[_VerifyOptions]) -> VerificationReport: ...
+def verify_pdf_file(path: _Path, **options: Unpack[_VerifyOptions]) -> VerificationReport: ...
+
+class _LtvOptions(TypedDict, total=False):
+    """Where validation data comes from: ``revocation="http"`` (the default: fetched from the
+    addresses the certificates name), a ``RevocationSource`` object, or ``"offline"`` (nothing
+    is fetched: a certificate that names where its status is published then raises
+    ``RevocationError``); the ``extra_*`` data is stored as well. ``vri`` also writes the
+    optional per-signature ``/VRI`` entries."""
+
+    revocation: Union[str, RevocationSource]
+    vri: bool
+    extra_certificates: Sequence[bytes]
+    extra_crls: Sequence[bytes]
+    extra_ocsp_responses: Sequence[bytes]
+
+class _LtvAddOptions(_LtvOptions, total=False):
+    tsa: Optional[_Tsa]
+
+def ltv_add(pdf: _Buffer, **options: Unpack[_LtvAddOptions]) -> bytes: ...
+def ltv_extend(pdf: _Buffer, tsa: _Tsa, **options: Unpack[_LtvOptions]) -> bytes: ...
 
 @final
 class StaticKeyProvider:
     """Key-encryption keys held in Rust memory, one of them active."""
 
-    def __new__(cls, key_id: str, key: bytes) -> StaticKeyProvider: ...
+    def __new__(cls, key_id: str, key: _Buffer) -> StaticKeyProvider: ...
     @staticmethod
     def parse(text: str) -> StaticKeyProvider: ...
     @staticmethod
     def from_key_file(path: _Path) -> StaticKeyProvider: ...
+    @staticmethod
+    def from_single_key_file(key_id: str, path: _Path) -> StaticKeyProvider: ...
+    @staticmethod
+    def from_env(var: str) -> StaticKeyProvider: ...
     @property
     def active_key_id(self) -> str: ...
     @property
     def key_ids(self) -> list[str]: ...
 
+_Keys = Union[StaticKeyProvider, KeyProvider]
+
 @final
-class BlobStore:
-    """Encrypted blob storage over memory or a directory."""
+class BlobBackend:
+    """Where sealed blobs are kept: memory, a directory, an S3 bucket, or replicas of these."""
 
     @staticmethod
-    def memory(keys: StaticKeyProvider) -> BlobStore: ...
+    def memory() -> BlobBackend: ...
     @staticmethod
-    def filesystem(path: _Path, keys: StaticKeyProvider) -> BlobStore: ...
-    def put(self, data: bytes) -> str: ...
+    def filesystem(path: _Path) -> BlobBackend: ...
+    @staticmethod
+    def s3(
+        bucket: str,
+        *,
+        endpoint: Optional[str] = None,
+        region: Optional[str] = None,
+        access_key_id: Optional[str] = None,
+        secret_access_key: Optional[str] = None,
+        prefix: Optional[str] = None,
+        allow_http: bool = False,
+        part_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
+        from_env: bool = False,
+    ) -> BlobBackend: ...
+    @staticmethod
+    def replicated(replicas: Sequence[BlobBackend], *, quorum: Optional[int] = None) -> BlobBackend: ...
+    @property
+    def replica_count(self) -> int: ...
+
+@final
+class RepairReport:
+    """What ``BlobStore.repair`` did."""
+
+    @property
+    def source(self) -> int: ...
+    @property
+    def repaired(self) -> list[int]: ...
+
+@final
+class BlobStore:
+    """Encrypted blob storage over a ``BlobBackend``."""
+
+    def __new__(
+        cls, backend: BlobBackend, keys: _Keys, *, chunk_size: Optional[int] = None
+    ) -> BlobStore: ...
+    @staticmethod
+    def memory(keys: _Keys) -> BlobStore: ...
+    @staticmethod
+    def filesystem(path: _Path, keys: _Keys) -> BlobStore: ...
+    def put(self, data: _Buffer) -> str: ...
+    def put_file(self, path: _Path) -> str: ...
     def get(self, id: str) -> bytes: ...
+    def get_file(self, id: str, path: _Path) -> None: ...
     def delete(self, id: str) -> None: ...
     def exists(self, id: str) -> bool: ...
     def list(self) -> list[str]: ...
     def rotate(self, id: str) -> bool: ...
+    def rotate_all(self) -> int: ...
+    def repair(self, id: str) -> RepairReport: ...
 
 @final
 class TokenRecord:
@@ -262,10 +351,10 @@ class SignedTokenInfo:
 class SignedTokenKeys:
     """HMAC-SHA256 keys for stateless signed tokens."""
 
-    def __new__(cls, kid: str, key: bytes) -> SignedTokenKeys: ...
+    def __new__(cls, kid: str, key: _Buffer) -> SignedTokenKeys: ...
     @staticmethod
     def generate(kid: str) -> SignedTokenKeys: ...
-    def add(self, kid: str, key: bytes) -> None: ...
+    def add(self, kid: str, key: _Buffer) -> None: ...
     def activate(self, kid: str) -> None: ...
     def retire(self, kid: str) -> None: ...
     @property
@@ -377,3 +466,66 @@ class AuditReport:
     def truncation_note(self) -> str: ...
 
 def verify_audit_log(path: _Path, *, tsa_trust: Optional[Sequence[bytes]] = None) -> AuditReport: ...
+
+@final
+class AuditRecord:
+    """One record of an audit log, as written."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def time(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def prev_hash(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class AuditLog:
+    """An audit log segment being written; a context manager."""
+
+    @staticmethod
+    def create(
+        path: _Path,
+        *,
+        tsa: _Tsa,
+        checkpoint_every_records: Optional[int] = ...,  # 1000
+        checkpoint_every_secs: Optional[int] = ...,  # 3600
+        fsync: str = "on-checkpoint",
+    ) -> AuditLog: ...
+    @staticmethod
+    def resume(
+        path: _Path,
+        *,
+        tsa: _Tsa,
+        tsa_trust: Sequence[bytes],
+        checkpoint_every_records: Optional[int] = ...,  # 1000
+        checkpoint_every_secs: Optional[int] = ...,  # 3600
+        fsync: str = "on-checkpoint",
+    ) -> AuditLog: ...
+    @staticmethod
+    def repair_torn_tail(path: _Path) -> Optional[bytes]: ...
+    def append(self, actor: str, action: str, subject: str, details: Any = None) -> AuditRecord: ...
+    def checkpoint(self) -> AuditRecord: ...
+    def seal(self, next_path: _Path) -> AuditLog: ...
+    @property
+    def head(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> AuditLog: ...
+    def __exit__(
+        self,
+        _kind: Optional[Type[BaseException]],
+        _value: Optional[BaseException],
+        _traceback: Optional[TracebackType],
+    ) -> bool: ...
