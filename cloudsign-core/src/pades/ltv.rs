@@ -273,7 +273,8 @@ impl<'a> LtvUpdater<'a> {
             let mut cert = leaf;
             for issuer in &chain {
                 data.add_certificate(issuer.der().to_vec());
-                if names_revocation_source(cert) {
+                // Data the caller gave speaks first: what it already shows is not fetched.
+                if names_revocation_source(cert) && !shows_status(&self.extra, cert, issuer, now) {
                     let found = gather_at(self.revocation, cert, issuer, now)?;
                     for der in found.ocsp {
                         // The responder's own certificate, so the response verifies offline.
@@ -305,26 +306,9 @@ pub(crate) fn check_signer_status(
     evidence: &ValidationData,
     now: UnixTime,
 ) -> Result<()> {
-    if names_revocation_source(signer) {
-        return Ok(());
-    }
-    let certificates: Vec<Certificate> = evidence
-        .certificates
-        .iter()
-        .filter_map(|der| Certificate::from_der(der).ok())
-        .collect();
-    let evidence = Evidence {
-        ocsp: &evidence.ocsp_responses,
-        crls: &evidence.crls,
-        certificates: &certificates,
-    };
-    let shown = issuer.is_some_and(|issuer| {
-        !matches!(
-            check_revocation(signer, issuer, &evidence, now),
-            RevocationStatus::Unknown { .. }
-        )
-    });
-    if shown {
+    if names_revocation_source(signer)
+        || issuer.is_some_and(|issuer| shows_status(evidence, signer, issuer, now))
+    {
         Ok(())
     } else {
         Err(SigningError::NoRevocationSource {
@@ -332,6 +316,30 @@ pub(crate) fn check_signer_status(
         }
         .into())
     }
+}
+
+/// Whether `data` holds revocation evidence on `cert` from `issuer` current at `now`
+/// (good or revoked: either is a status).
+fn shows_status(
+    data: &ValidationData,
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: UnixTime,
+) -> bool {
+    let certificates: Vec<Certificate> = data
+        .certificates
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    let evidence = Evidence {
+        ocsp: &data.ocsp_responses,
+        crls: &data.crls,
+        certificates: &certificates,
+    };
+    !matches!(
+        check_revocation(cert, issuer, &evidence, now),
+        RevocationStatus::Unknown { .. }
+    )
 }
 
 /// Whether `cert` says where its revocation status is published (AIA OCSP or CRL

@@ -951,3 +951,31 @@ fn b_lt_for_a_signer_without_a_revocation_service_needs_the_evidence() {
         assert_level(&report, if lta { "B-LTA" } else { "B-LT" });
     }
 }
+
+#[test]
+fn ltv_add_offline_takes_the_status_from_the_data_given() {
+    let mut env = Env::new();
+    let bt = env
+        .sign(&env.pki.signer_rsa, "B-T", &samples::contract_pdf())
+        .unwrap();
+    let mut given = env.root_crl();
+    given.add_crl(
+        CrlIssuer::new(env.pki.intermediate.signer().unwrap())
+            .unwrap()
+            .issue()
+            .unwrap(),
+    );
+    env.stop_revocation();
+    let offline = cloudsign_core::revocation::NoFetch;
+
+    // The certificates name where their status is published, and nothing may be fetched:
+    // without data, the update is refused.
+    let err = LtvUpdater::new(&offline).add(&bt).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Revocation, "{err}");
+
+    // With the CRLs given, nothing is asked of the source and the file validates offline.
+    let added = LtvUpdater::new(&offline).extra(given).add(&bt).unwrap();
+    let report = env.validator().validate_pdf(&added).unwrap();
+    assert_all_passed(&report, "status from the data given");
+    assert_level(&report, "B-LT");
+}
