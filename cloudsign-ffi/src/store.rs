@@ -194,7 +194,8 @@ pub extern "C" fn cs_blob_store_new_replicated(
         let stores = ffi::handles(replicas, count, "replicas")?;
         if stores.is_empty() || write_quorum > stores.len() {
             return Err(Failure::invalid(format!(
-                "write_quorum {write_quorum} of {} replicas",
+                "need at least one replica and a write_quorum of at most their count \
+                 (got {write_quorum} of {})",
                 stores.len()
             )));
         }
