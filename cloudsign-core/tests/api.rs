@@ -5,6 +5,8 @@
 
 #[path = "support/oracles.rs"]
 mod oracles;
+#[path = "support/s3.rs"]
+mod s3;
 
 #[path = "api/access.rs"]
 mod access;

@@ -159,7 +159,8 @@ typedef struct cs_audit_log cs_audit_log;
 typedef struct cs_audit_report cs_audit_report;
 
 // An encrypted blob store (AES-256-GCM, a fresh data key per blob). Made by
-// `cs_blob_store_new_memory` or `cs_blob_store_new_fs`, freed by `cs_blob_store_free`.
+// `cs_blob_store_new_memory`, `cs_blob_store_new_fs`, `cs_blob_store_new_s3` or
+// `cs_blob_store_new_replicated`, freed by `cs_blob_store_free`.
 typedef struct cs_blob_store cs_blob_store;
 
 // A byte buffer owned by the library. Read it with [`cs_bytes_data`] and [`cs_bytes_len`],
@@ -201,7 +202,8 @@ typedef struct cs_signed_token_keys cs_signed_token_keys;
 // `cs_signer_new_pem` or `cs_signer_new_callback`; freed by `cs_signer_free`.
 typedef struct cs_signer cs_signer;
 
-// What a verified signed token grants. Strings it returns stay valid until
+// What a verified token grants: a signed token (`cs_signed_token_verify`) or a stored one
+// (`cs_token_verify_claims`, `cs_token_redeem_claims`). Strings it returns stay valid until
 // `cs_token_claims_free`.
 typedef struct cs_token_claims cs_token_claims;
 
@@ -619,7 +621,7 @@ cs_status cs_signed_token_verify(const struct cs_signed_token_keys *keys,
                                  struct cs_token_claims **claims,
                                  struct cs_error **err);
 
-// The id of the key that signed the token; NULL for NULL.
+// The id of the key that signed the token (empty for a stored token); NULL for NULL.
 const char *cs_token_claims_kid(const struct cs_token_claims *claims);
 
 // The resource the token opens; NULL for NULL.
@@ -686,6 +688,45 @@ cs_status cs_blob_store_new_fs(const char *dir,
                                struct cs_blob_store **out,
                                struct cs_error **err);
 
+// A store in the S3-compatible bucket `bucket` (AWS S3, MinIO, Ceph, ...), keys as for
+// `cs_blob_store_new_memory`. Blobs are objects `PREFIX/<id>`.
+//
+// - `endpoint`: the service URL (path-style requests); NULL for AWS itself.
+// - `region`: NULL for `"us-east-1"`.
+// - `access_key_id` and `secret_access_key`: a static key, both or neither; neither (NULL)
+//   takes the instance or container role.
+// - `prefix`: NULL or empty to keep blobs at the top of the bucket.
+// - `allow_http`: accept a plain `http://` endpoint (a server on loopback); keep it false
+//   otherwise.
+//
+// Nothing is sent before the first blob call; a request runs on a small runtime the store
+// owns and fails after a 60-second timeout and 3 retries. Do not call it from a thread
+// driving an async runtime.
+cs_status cs_blob_store_new_s3(const char *endpoint,
+                               const char *bucket,
+                               const char *region,
+                               const char *access_key_id,
+                               const char *secret_access_key,
+                               const char *prefix,
+                               bool allow_http,
+                               const char *keys_text,
+                               struct cs_blob_store **out,
+                               struct cs_error **err);
+
+// A store that keeps every blob in each of the `count` stores `replicas` (at least one),
+// with its own keys as for `cs_blob_store_new_memory`. Reads are served by the first replica
+// holding a copy that authenticates; `cs_blob_repair` rewrites bad copies.
+//
+// A write succeeds when `write_quorum` replicas commit it (0: all of them; at most
+// `count`). The replicas are shared, not consumed: each may still be used, and freed in any
+// order, the replicated store keeping what it needs alive.
+cs_status cs_blob_store_new_replicated(const struct cs_blob_store *const *replicas,
+                                       size_t count,
+                                       size_t write_quorum,
+                                       const char *keys_text,
+                                       struct cs_blob_store **out,
+                                       struct cs_error **err);
+
 // Encrypts and stores `data`; `*id` receives the new blob's id (32 hex digits, text).
 cs_status cs_blob_put(const struct cs_blob_store *store,
                       const uint8_t *data,
@@ -733,6 +774,14 @@ cs_status cs_blob_rotate_all(const struct cs_blob_store *store,
                              size_t *count,
                              struct cs_error **err);
 
+// Checks every replica of blob `id` in full and rewrites those missing it or holding a copy
+// that fails authentication with a good copy; `*repaired` receives how many were rewritten.
+// `CS_ERR_STORE` when no replica holds a good copy.
+cs_status cs_blob_repair(const struct cs_blob_store *store,
+                         const char *id,
+                         size_t *repaired,
+                         struct cs_error **err);
+
 // Frees a store (the stored blobs of a directory store stay); NULL is ignored.
 void cs_blob_store_free(struct cs_blob_store *store);
 
@@ -745,13 +794,26 @@ cs_status cs_token_store_new_sqlite(const char *path,
                                     struct cs_error **err);
 
 // Issues a token for `resource`, valid for `ttl_seconds` and `max_uses` redemptions (at
-// least 1). `*token` receives the secret for the URL (text); only its hash is stored.
+// least 1), with no recipient and scope `"view"`. `*token` receives the secret for the URL
+// (text); only its hash is stored. `cs_token_issue_for` also names recipient and scope.
 cs_status cs_token_issue(const struct cs_token_store *store,
                          const char *resource,
                          uint64_t ttl_seconds,
                          uint32_t max_uses,
                          struct cs_bytes **token,
                          struct cs_error **err);
+
+// As `cs_token_issue`, for a token sent to `recipient` (NULL: none) granting `scope` (NULL:
+// `"view"`), the parameters of `cs_signed_token_sign`. Read them back with
+// `cs_token_verify_claims` or `cs_token_redeem_claims`.
+cs_status cs_token_issue_for(const struct cs_token_store *store,
+                             const char *resource,
+                             const char *recipient,
+                             const char *scope,
+                             uint64_t ttl_seconds,
+                             uint32_t max_uses,
+                             struct cs_bytes **token,
+                             struct cs_error **err);
 
 // Checks a presented token without using it up: `CS_OK` if it could be redeemed now, else
 // `CS_ERR_TOKEN` (unknown, expired, revoked, used up or malformed). When `resource` is not
@@ -766,6 +828,20 @@ cs_status cs_token_redeem(const struct cs_token_store *store,
                           const char *token,
                           struct cs_bytes **resource,
                           struct cs_error **err);
+
+// As `cs_token_verify`; `*claims` receives what the token grants (resource, recipient,
+// scope, expiry; its key id is empty).
+cs_status cs_token_verify_claims(const struct cs_token_store *store,
+                                 const char *token,
+                                 struct cs_token_claims **claims,
+                                 struct cs_error **err);
+
+// As `cs_token_redeem`; `*claims` receives what the token grants, as for
+// `cs_token_verify_claims`.
+cs_status cs_token_redeem_claims(const struct cs_token_store *store,
+                                 const char *token,
+                                 struct cs_token_claims **claims,
+                                 struct cs_error **err);
 
 // Revokes a presented token: later checks refuse it. `*revoked` receives false when no such
 // token was issued; a malformed token is `CS_ERR_TOKEN`.

@@ -23,9 +23,29 @@ pub(crate) fn texts<'a>(
     count: usize,
     name: &str,
 ) -> Result<Vec<&'a str>, Failure> {
+    each(list, count, name, text)
+}
+
+/// Borrows `count` handles from a C array of handle pointers; NULL is accepted only with
+/// `count == 0`, and no handle may be NULL.
+pub(crate) fn handles<'a, T>(
+    list: *const *const T,
+    count: usize,
+    name: &str,
+) -> Result<Vec<&'a T>, Failure> {
+    each(list, count, name, handle)
+}
+
+/// Reads each of the `count` pointers at `list` with `read`.
+fn each<P: Copy, T>(
+    list: *const P,
+    count: usize,
+    name: &str,
+    read: impl Fn(P, &str) -> Result<T, Failure>,
+) -> Result<Vec<T>, Failure> {
     slice(list, count, name)?
         .iter()
-        .map(|&s| text(s, name))
+        .map(|&p| read(p, name))
         .collect()
 }
 

@@ -5,7 +5,7 @@
 use std::ffi::{CString, c_char};
 
 use cloudsign_core::time::UnixTime;
-use cloudsign_core::token::{SignedClaims, SignedToken, SignedTokenKeys, TokenError};
+use cloudsign_core::token::{Claims, SignedClaims, SignedTokenKeys, TokenError};
 
 use crate::cs_bytes;
 use crate::error::{Failure, boundary, cs_error, cs_status, guard};
@@ -139,13 +139,8 @@ pub extern "C" fn cs_signed_token_sign(
         if ttl_seconds == 0 {
             return Err(Failure::invalid("ttl_seconds must be positive"));
         }
-        let mut claims = SignedClaims::new(resource, UnixTime::now().plus_secs(ttl_seconds));
-        if let Some(recipient) = ffi::optional_text(recipient, "recipient")? {
-            claims = claims.with_recipient(recipient);
-        }
-        if let Some(scope) = ffi::optional_text(scope, "scope")? {
-            claims = claims.with_scope(scope);
-        }
+        let claims = SignedClaims::new(resource, UnixTime::now().plus_secs(ttl_seconds));
+        let claims = crate::token::addressed(claims, recipient, scope)?;
         let secret = keys.inner.sign(&claims)?;
         token.set(cs_bytes::secret(secret.expose().as_bytes().to_vec()));
         Ok(())
@@ -167,12 +162,13 @@ pub extern "C" fn cs_signed_token_verify(
         let keys = ffi::handle(keys, "keys")?;
         let presented = ffi::text(token, "token")?;
         let verified = keys.inner.verify(presented, UnixTime::now())?;
-        claims.set(cs_token_claims::new(&verified)?);
+        claims.set(cs_token_claims::new(verified.kid(), verified.claims())?);
         Ok(())
     })
 }
 
-/// What a verified signed token grants. Strings it returns stay valid until
+/// What a verified token grants: a signed token (`cs_signed_token_verify`) or a stored one
+/// (`cs_token_verify_claims`, `cs_token_redeem_claims`). Strings it returns stay valid until
 /// `cs_token_claims_free`.
 #[derive(Debug)]
 pub struct cs_token_claims {
@@ -184,13 +180,13 @@ pub struct cs_token_claims {
 }
 
 impl cs_token_claims {
-    fn new(token: &SignedToken) -> Result<Self, Failure> {
+    /// The claims of a token signed under key `kid` (empty for a stored token).
+    pub(crate) fn new<K>(kid: &str, claims: &Claims<K>) -> Result<Self, Failure> {
         let c = |s: &str| {
             CString::new(s).map_err(|_| TokenError::Malformed("a claim holds a NUL byte"))
         };
-        let claims = token.claims();
         Ok(Self {
-            kid: c(token.kid())?,
+            kid: c(kid)?,
             resource: c(&claims.resource)?,
             recipient: c(&claims.recipient)?,
             scope: c(&claims.scope)?,
@@ -205,7 +201,7 @@ impl cs_token_claims {
     }
 }
 
-/// The id of the key that signed the token; NULL for NULL.
+/// The id of the key that signed the token (empty for a stored token); NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_token_claims_kid(claims: *const cs_token_claims) -> *const c_char {
     cs_token_claims::string_of(claims, |c| &c.kid)

@@ -1,13 +1,15 @@
-//! The C side of the API: every `tests/c/*.c` and the example `examples/c/sign_verify.c` are
-//! compiled with `gcc -Wall -Wextra -Werror` against the committed header and the library
-//! cargo built for this test run, run under valgrind (no leaks, no invalid accesses), and the
-//! files they sign are handed to pdfsig, pyHanko and qpdf.
+//! The C side of the API: every `tests/c/*.c`, `tests/c/s3/blob_store_s3.c` and the example
+//! `examples/c/sign_verify.c` are compiled with `gcc -Wall -Wextra -Werror` against the
+//! committed header and the library cargo built for this test run, run under valgrind (no
+//! leaks, no invalid accesses), and the files they sign are handed to pdfsig, pyHanko and qpdf.
 
 // Test helpers fail loudly: a panic is how a test reports a broken precondition.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 #[path = "../../cloudsign-core/tests/support/oracles.rs"]
 mod oracles;
+#[path = "../../cloudsign-core/tests/support/s3.rs"]
+mod s3;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -187,6 +189,25 @@ fn c_test_programs_pass_under_valgrind() {
         assert_eq!(code, 0, "{} failed:\n{output}", source.display());
         assert!(output.contains(": ok"), "{output}");
     }
+}
+
+/// Blobs in an S3 bucket and replicated stores, from C, against moto's S3 server on loopback
+/// (the server the core's object-store tests use).
+#[test]
+fn c_blob_store_on_s3_passes_under_valgrind() {
+    if !oracles::require_tool("gcc") {
+        return;
+    }
+    let Some(server) = s3::S3Server::start() else {
+        return;
+    };
+    let f = fixture();
+    let source = repo_root().join("cloudsign-ffi/tests/c/s3/blob_store_s3.c");
+    let binary = f.dir.path().join("blob_store_s3");
+    compile(&source, &binary);
+    let (code, output) = run(&binary, &[&f.dir.path(), &server.endpoint(), &s3::BUCKET]);
+    assert_eq!(code, 0, "{} failed:\n{output}", source.display());
+    assert!(output.contains("blob_store_s3: ok"), "{output}");
 }
 
 /// What the C programs signed must satisfy validators nobody here wrote.

@@ -1,5 +1,6 @@
 /* Encrypted blob storage (memory and directory backends; delete, list, key rotation) and
- * recipient tokens (memory and SQLite stores; revocation) through the C API.
+ * recipient tokens (memory and SQLite stores; recipient and scope; revocation) through the C
+ * API. The S3 backend and replication are in s3/blob_store_s3.c.
  *
  *   store_token FIXTURE_DIR TSA_URL */
 #include <stdbool.h>
@@ -210,6 +211,58 @@ static void tokens(cs_token_store *store) {
     cs_bytes_free(token);
 }
 
+/* Claims of the token `secret` as verified now, with their strings checked. */
+static void expect_claims(cs_token_store *store, const char *secret, const char *recipient,
+                          const char *scope) {
+    cs_token_claims *claims = NULL;
+    OK(cs_token_verify_claims(store, secret, &claims, &err));
+    CHECK(strcmp(cs_token_claims_resource(claims), "contract-44") == 0);
+    CHECK(strcmp(cs_token_claims_recipient(claims), recipient) == 0);
+    CHECK(strcmp(cs_token_claims_scope(claims), scope) == 0);
+    CHECK(strcmp(cs_token_claims_kid(claims), "") == 0);
+    CHECK(cs_token_claims_expires(claims) > 1700000000);
+    cs_token_claims_free(claims);
+}
+
+/* Recipient and scope are stored with the token and come back on verify and redeem. */
+static void token_claims(cs_token_store *store) {
+    cs_bytes *token = NULL;
+    OK(cs_token_issue_for(store, "contract-44", "alice@example.com", "sign", 3600, 1, &token,
+                          &err));
+    const char *secret = (const char *)cs_bytes_data(token);
+    expect_claims(store, secret, "alice@example.com", "sign");
+    cs_token_claims *claims = NULL;
+    OK(cs_token_redeem_claims(store, secret, &claims, &err));
+    CHECK(strcmp(cs_token_claims_recipient(claims), "alice@example.com") == 0);
+    CHECK(strcmp(cs_token_claims_scope(claims), "sign") == 0);
+    cs_token_claims_free(claims);
+    claims = NULL;
+    /* Its one use is spent. */
+    EXPECT(CS_ERR_TOKEN, cs_token_redeem_claims(store, secret, &claims, &err));
+    EXPECT(CS_ERR_TOKEN, cs_token_verify_claims(store, secret, &claims, &err));
+    CHECK(claims == NULL);
+    cs_bytes_free(token);
+
+    /* NULL recipient and scope: none and "view", as cs_token_issue gives. */
+    OK(cs_token_issue_for(store, "contract-44", NULL, NULL, 3600, 1, &token, &err));
+    expect_claims(store, (const char *)cs_bytes_data(token), "", "view");
+    cs_bytes_free(token);
+    OK(cs_token_issue(store, "contract-44", 3600, 1, &token, &err));
+    expect_claims(store, (const char *)cs_bytes_data(token), "", "view");
+    EXPECT(CS_ERR_NULL_ARGUMENT,
+           cs_token_verify_claims(store, (const char *)cs_bytes_data(token), NULL, &err));
+    cs_bytes_free(token);
+
+    token = NULL;
+    EXPECT(CS_ERR_INVALID_ARGUMENT,
+           cs_token_issue_for(store, "contract-44", "bob", "sign", 3600, 0, &token, &err));
+    EXPECT(CS_ERR_NULL_ARGUMENT,
+           cs_token_issue_for(store, NULL, "bob", "sign", 3600, 1, &token, &err));
+    EXPECT(CS_ERR_INVALID_UTF8,
+           cs_token_issue_for(store, "contract-44", "\xff", NULL, 3600, 1, &token, &err));
+    CHECK(token == NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) FAIL("usage: store_token FIXTURE_DIR TSA_URL");
     blobs(argv[1]);
@@ -217,6 +270,7 @@ int main(int argc, char **argv) {
     cs_token_store *memory = NULL;
     OK(cs_token_store_new_memory(&memory, &err));
     tokens(memory);
+    token_claims(memory);
     cs_token_store_free(memory);
 
     char path[4096];
@@ -224,6 +278,7 @@ int main(int argc, char **argv) {
     cs_token_store *sqlite = NULL;
     OK(cs_token_store_new_sqlite(path, &sqlite, &err));
     tokens(sqlite);
+    token_claims(sqlite);
     cs_token_store_free(sqlite);
 
     printf("store_token: ok\n");
