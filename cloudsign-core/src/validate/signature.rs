@@ -42,7 +42,7 @@ pub(super) struct ProofOfExistence {
 }
 
 /// Covered ranges at least this long are hashed on a second thread.
-const PARALLEL_HASH_THRESHOLD: u64 = 1 << 20;
+const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
 
 /// Digest of the bytes `byte_range` covers.
 fn covered_digest<S: Source>(
