@@ -497,6 +497,16 @@ cs_status cs_sign(const struct cs_signer *signer,
                   struct cs_bytes **out,
                   struct cs_error **err);
 
+// Signs the file at `in_path` into a new file at `out_path`, streaming: memory use does not
+// grow with the file (at B-LT and B-LTA the document is read into memory). The output
+// appears complete or not at all; on any error nothing is left at `out_path`. `options` may
+// be NULL (B-B, defaults).
+cs_status cs_sign_file(const struct cs_signer *signer,
+                       const struct cs_sign_options *options,
+                       const char *in_path,
+                       const char *out_path,
+                       struct cs_error **err);
+
 // Adds a document timestamp (`/DocTimeStamp`, RFC 3161) from the authority at `tsa_url`.
 cs_status cs_timestamp(const char *tsa_url,
                        const uint8_t *pdf,
@@ -946,6 +956,19 @@ cs_status cs_validator_validate(const struct cs_validator *validator,
                                 const uint8_t *pdf,
                                 size_t pdf_len,
                                 struct cs_report **out,
+                                struct cs_error **err);
+
+// Validates the file at `path` as `cs_validator_validate` does, reading it in bounded pieces:
+// memory use does not grow with the file.
+cs_status cs_validator_validate_file(const struct cs_validator *validator,
+                                     const char *path,
+                                     struct cs_report **out,
+                                     struct cs_error **err);
+
+// Judges at `unix_seconds` (seconds since 1970-01-01 UTC) instead of now: the time a
+// signature without a timestamp is checked at, and the latest a proof of time may be.
+cs_status cs_validator_set_time(struct cs_validator *validator,
+                                uint64_t unix_seconds,
                                 struct cs_error **err);
 
 // Frees a validator; NULL is ignored.

@@ -2,6 +2,7 @@
 //! timestamps.
 
 use std::ffi::c_char;
+use std::path::Path;
 
 use cloudsign_core::http::{HttpRevocationSource, HttpTimeStamper};
 use cloudsign_core::pades::{DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature};
@@ -332,15 +333,47 @@ pub extern "C" fn cs_sign(
         let out = ffi::Out::new(out, "out")?;
         let signer = ffi::handle(signer, "signer")?;
         let pdf = ffi::bytes(pdf, pdf_len, "pdf")?;
-        let options = options_or_default(options)?;
-        let signed = options.with_profile(|profile| {
-            PdfSigner::new(signer.inner.as_ref())
-                .profile(profile)
-                .options(options.options.clone())
-                .sign(pdf)
-        })?;
+        let signed = sign_with(signer, options, |pdf_signer| pdf_signer.sign(pdf))?;
         out.set(cs_bytes::new(signed));
         Ok(())
+    })
+}
+
+/// Signs the file at `in_path` into a new file at `out_path`, streaming: memory use does not
+/// grow with the file (at B-LT and B-LTA the document is read into memory). The output
+/// appears complete or not at all; on any error nothing is left at `out_path`. `options` may
+/// be NULL (B-B, defaults).
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_file(
+    signer: *const cs_signer,
+    options: *const cs_sign_options,
+    in_path: *const c_char,
+    out_path: *const c_char,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let signer = ffi::handle(signer, "signer")?;
+        let input = Path::new(ffi::text(in_path, "in_path")?);
+        let output = Path::new(ffi::text(out_path, "out_path")?);
+        sign_with(signer, options, |pdf_signer| {
+            pdf_signer.sign_file(input, output)
+        })
+    })
+}
+
+/// Runs `sign` with a `PdfSigner` for `signer` and `options` (NULL: B-B, defaults).
+fn sign_with<T>(
+    signer: &cs_signer,
+    options: *const cs_sign_options,
+    sign: impl FnOnce(&PdfSigner<'_>) -> cloudsign_core::error::Result<T>,
+) -> Result<T, Failure> {
+    let options = options_or_default(options)?;
+    options.with_profile(|profile| {
+        sign(
+            &PdfSigner::new(signer.inner.as_ref())
+                .profile(profile)
+                .options(options.options.clone()),
+        )
     })
 }
 

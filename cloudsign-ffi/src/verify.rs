@@ -4,6 +4,7 @@ use std::ffi::{CString, c_char};
 use std::sync::Arc;
 
 use cloudsign_core::http::HttpRevocationSource;
+use cloudsign_core::time::UnixTime;
 use cloudsign_core::validate::{Indication, SignatureReport};
 use cloudsign_core::x509::{CertificateError, TrustStore};
 use cloudsign_core::{ValidationReport, Validator};
@@ -25,6 +26,24 @@ pub struct cs_validator {
     trust: TrustStore,
     tsa_trust: Option<TrustStore>,
     fetch_revocation: bool,
+    at: Option<UnixTime>,
+}
+
+impl cs_validator {
+    /// The core validator these settings describe.
+    fn validator(&self) -> Validator {
+        let mut validator = Validator::new(self.trust.clone());
+        if let Some(tsa) = &self.tsa_trust {
+            validator = validator.tsa_trust(tsa.clone());
+        }
+        if self.fetch_revocation {
+            validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
+        }
+        if let Some(at) = self.at {
+            validator = validator.at_time(at);
+        }
+        validator
+    }
 }
 
 /// The anchors in PEM text; none at all is a caller's mistake, not an empty trust list.
@@ -52,6 +71,7 @@ pub extern "C" fn cs_validator_new(
             trust,
             tsa_trust: None,
             fetch_revocation: false,
+            at: None,
         });
         Ok(())
     })
@@ -101,17 +121,48 @@ pub extern "C" fn cs_validator_validate(
     err: *mut *mut cs_error,
 ) -> cs_status {
     boundary(err, || {
-        let out = ffi::Out::new(out, "out")?;
-        let v = ffi::handle(validator, "validator")?;
         let pdf = ffi::bytes(pdf, pdf_len, "pdf")?;
-        let mut validator = Validator::new(v.trust.clone());
-        if let Some(tsa) = &v.tsa_trust {
-            validator = validator.tsa_trust(tsa.clone());
-        }
-        if v.fetch_revocation {
-            validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
-        }
-        out.set(cs_report::new(validator.validate_pdf(pdf)?)?);
+        report_into(out, validator, |v| v.validate_pdf(pdf))
+    })
+}
+
+/// Validates the file at `path` as `cs_validator_validate` does, reading it in bounded pieces:
+/// memory use does not grow with the file.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_validator_validate_file(
+    validator: *const cs_validator,
+    path: *const c_char,
+    out: *mut *mut cs_report,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let path = std::path::Path::new(ffi::text(path, "path")?);
+        report_into(out, validator, |v| v.validate_file(path))
+    })
+}
+
+/// Runs `validate` with the validator `validator` describes and stores its report in `*out`.
+fn report_into(
+    out: *mut *mut cs_report,
+    validator: *const cs_validator,
+    validate: impl FnOnce(&Validator) -> cloudsign_core::error::Result<ValidationReport>,
+) -> Result<(), Failure> {
+    let out = ffi::Out::new(out, "out")?;
+    let validator = ffi::handle(validator, "validator")?.validator();
+    out.set(cs_report::new(validate(&validator)?)?);
+    Ok(())
+}
+
+/// Judges at `unix_seconds` (seconds since 1970-01-01 UTC) instead of now: the time a
+/// signature without a timestamp is checked at, and the latest a proof of time may be.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_validator_set_time(
+    validator: *mut cs_validator,
+    unix_seconds: u64,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        ffi::handle_mut(validator, "validator")?.at = Some(UnixTime::from_secs(unix_seconds));
         Ok(())
     })
 }

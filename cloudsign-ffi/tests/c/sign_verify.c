@@ -1,6 +1,6 @@
 /* Signing at every level, from PKCS#12, PEM and a callback; certification; two-phase signing
  * at B-B and B-T; verification
- * through the report accessors and JSON; document timestamps. Writes the signed files to
+ * through the report accessors and JSON; document timestamps; signing and validating by path. Writes the signed files to
  * FIXTURE_DIR for the external validators the Rust driver runs afterwards.
  *
  *   sign_verify FIXTURE_DIR TSA_URL */
@@ -375,6 +375,45 @@ static void tampered_file_fails(void) {
     free(signed_pdf.data);
 }
 
+/* Signing and validating by path, streaming; judging at another time. */
+static void by_path(void) {
+    char input[4096], output[4096], missing[4096];
+    snprintf(input, sizeof input, "%s/contract.pdf", dir);
+    snprintf(output, sizeof output, "%s/c-by-path.pdf", dir);
+    snprintf(missing, sizeof missing, "%s/no-such-file.pdf", dir);
+    cs_signer *signer = p12_signer();
+    OK(cs_sign_file(signer, NULL, input, output, &err));
+
+    cs_validator *v = validator();
+    cs_report *report = NULL;
+    OK(cs_validator_validate_file(v, output, &report, &err));
+    if (!cs_report_passed(report)) FAIL("report did not pass: %s", cs_report_json(report));
+    CHECK(cs_report_signature_count(report) == 1);
+    CHECK(strcmp(cs_report_level(report, 0), "B-B") == 0);
+    cs_report_free(report);
+
+    /* In 2100 the signer's certificate has long expired, and nothing proves the signature
+     * existed before: the same file is indeterminate then. */
+    OK(cs_validator_set_time(v, 4102444800u, &err));
+    report = NULL;
+    OK(cs_validator_validate_file(v, output, &report, &err));
+    CHECK(!cs_report_passed(report));
+    CHECK(cs_report_indication(report, 0) == CS_INDICATION_INDETERMINATE);
+    cs_report_free(report);
+
+    /* Errors: a missing input writes nothing; a missing file gives no report. */
+    EXPECT(CS_ERR_IO, cs_sign_file(signer, NULL, missing, missing, &err));
+    CHECK(fopen(missing, "rb") == NULL);
+    report = NULL;
+    EXPECT(CS_ERR_IO, cs_validator_validate_file(v, missing, &report, &err));
+    CHECK(report == NULL);
+    EXPECT(CS_ERR_NULL_ARGUMENT, cs_sign_file(signer, NULL, NULL, output, &err));
+    EXPECT(CS_ERR_NULL_ARGUMENT, cs_validator_validate_file(v, NULL, &report, &err));
+    EXPECT(CS_ERR_NULL_ARGUMENT, cs_validator_set_time(NULL, 0, &err));
+    cs_validator_free(v);
+    cs_signer_free(signer);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) FAIL("usage: sign_verify FIXTURE_DIR TSA_URL");
     dir = argv[1];
@@ -387,6 +426,7 @@ int main(int argc, char **argv) {
     two_phase_b_t(&pdf, argv[2]);
     certification(&pdf);
     tampered_file_fails();
+    by_path();
     free(pdf.data);
     printf("sign_verify: ok\n");
     return 0;
