@@ -39,13 +39,17 @@ HAVE_PYHANKO=0
 command -v pyhanko >/dev/null && HAVE_PYHANKO=1
 
 # median_ms RUNS PREPARE COMMAND: median wall time of COMMAND in ms over RUNS runs (one
-# warm-up run first), running PREPARE (untimed) before each run. Both run under bash.
+# warm-up run first), running PREPARE (untimed) before each run. Both run under bash, except
+# that with PREPARE ":" hyperfine starts COMMAND directly (no shell whose start-up it must
+# estimate and subtract: at a few milliseconds that estimate is most of the noise).
 median_ms() {
     local runs="$1" prepare="$2" cmd="$3"
     if [ "$HAVE_HYPERFINE" = 1 ]; then
         local json="$WORK/hyperfine.json"
-        hyperfine --style none --warmup 1 --runs "$runs" --shell bash \
-            --prepare "$prepare" --export-json "$json" "$cmd" >/dev/null 2>&1
+        local how=(--shell bash --prepare "$prepare")
+        [ "$prepare" = ":" ] && how=(--shell none)
+        hyperfine --style none --warmup 1 --runs "$runs" "${how[@]}" \
+            --export-json "$json" "$cmd" >/dev/null 2>&1
         python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1e3))' "$json"
     else
         local times=() i t0 t1
