@@ -192,9 +192,10 @@ def verify_pdf_file(path: _Path, **options: Unpack[_VerifyOptions]) -> Verificat
 class _LtvOptions(TypedDict, total=False):
     """Where validation data comes from: ``revocation="http"`` (the default: fetched from the
     addresses the certificates name), a ``RevocationSource`` object, or ``"offline"`` (nothing
-    is fetched: a certificate that names where its status is published then raises
-    ``RevocationError``); the ``extra_*`` data is stored as well. ``vri`` also writes the
-    optional per-signature ``/VRI`` entries."""
+    is fetched: a certificate that names where its status is published raises
+    ``RevocationError`` unless the ``extra_*`` data shows that status). The ``extra_*`` data is
+    consulted first and stored as well. ``vri`` also writes the optional per-signature
+    ``/VRI`` entries."""
 
     revocation: Union[str, RevocationSource]
     vri: bool
