@@ -100,7 +100,7 @@ fn serve_tsa(pki: &TestPki) -> BackgroundServer {
 
 /// A test PKI whose certificates name an OCSP responder and a CRL distribution point on
 /// loopback, written to `dir` with the root's CRL (`root.crl`, covering the intermediate CA,
-/// which names no distribution point), with those responders and its timestamp authority
+/// which names no distribution point) and the intermediate's (`ca.crl`), with those responders and its timestamp authority
 /// running (for B-LT and B-LTA).
 fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
     // The addresses go into the certificates, so the server is bound before the PKI exists
@@ -132,6 +132,7 @@ fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
     )
     .unwrap();
     let issuer = CrlIssuer::new(pki.intermediate.signer().unwrap()).unwrap();
+    let ca_crl = issuer.issue().unwrap();
     if responders.set((responder, issuer)).is_err() {
         panic!("the responders are set once");
     }
@@ -142,6 +143,7 @@ fn revocation_pki(dir: &Path) -> (BackgroundServer, BackgroundServer) {
         .issue()
         .unwrap();
     std::fs::write(dir.join("root.crl"), root_crl).unwrap();
+    std::fs::write(dir.join("ca.crl"), ca_crl).unwrap();
     (server.spawn().unwrap(), serve_tsa(&pki))
 }
 

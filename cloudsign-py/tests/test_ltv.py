@@ -118,6 +118,16 @@ def test_offline_ltv_add_cannot_show_a_status_the_certificates_publish_online(
         cloudsign.ltv_add(signed, revocation="offline")
 
 
+def test_offline_ltv_add_takes_the_status_from_the_crls_given(contract, ltv_pki, ltv_tsa, ltv_signer):
+    signed = cloudsign.sign_pdf(contract, ltv_signer, level="b-t", tsa=ltv_tsa)
+    ca_crl = (ltv_pki / "ca.crl").read_bytes()
+    # Nothing is fetched: the CA's CRL given shows the signer's and the authority's status.
+    added = cloudsign.ltv_add(signed, revocation="offline", extra_crls=[ca_crl])
+    report = cloudsign.verify_pdf(added, trust=[(ltv_pki / "root.pem").read_bytes()])
+    assert report.passed, report.to_json()
+    assert _signature(report).level == "B-LT"
+
+
 class CrlsOverUrllib:
     """A revocation source in Python: CRLs from the distribution points the certificate names
     (read with pyca/cryptography, fetched with urllib); no OCSP, no issuer certificates."""
