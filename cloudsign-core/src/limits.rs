@@ -44,6 +44,44 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The names [`Limits::set`] takes: the field names.
+    pub const NAMES: [&'static str; 7] = [
+        "max_input_bytes",
+        "max_nesting_depth",
+        "max_objects",
+        "max_decompressed_bytes",
+        "max_revisions",
+        "max_signatures",
+        "max_path_candidates",
+    ];
+
+    /// Sets the limit called `name` (a field name, see [`Limits::NAMES`]) to `value`, for
+    /// callers that name limits in text (the bindings, configuration files). Returns false,
+    /// changing nothing, for an unknown name or a value the platform cannot hold.
+    ///
+    /// ```
+    /// let mut limits = cloudsign_core::Limits::default();
+    /// assert!(limits.set("max_input_bytes", 1 << 20));
+    /// assert_eq!(limits.max_input_bytes, 1 << 20);
+    /// assert!(!limits.set("max_pages", 10));
+    /// ```
+    pub fn set(&mut self, name: &str, value: u64) -> bool {
+        let count = |field: &mut usize| usize::try_from(value).map(|v| *field = v).is_ok();
+        match name {
+            "max_input_bytes" => self.max_input_bytes = value,
+            "max_decompressed_bytes" => self.max_decompressed_bytes = value,
+            "max_nesting_depth" => return count(&mut self.max_nesting_depth),
+            "max_objects" => return count(&mut self.max_objects),
+            "max_revisions" => return count(&mut self.max_revisions),
+            "max_signatures" => return count(&mut self.max_signatures),
+            "max_path_candidates" => return count(&mut self.max_path_candidates),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// Which limit an input exceeded; carried by [`Error::Limit`](crate::Error::Limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -90,4 +128,27 @@ pub enum LimitExceeded {
         /// The limit in force.
         limit: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn every_name_sets_its_own_limit() {
+        let mut changed = Vec::new();
+        for name in Limits::NAMES {
+            let mut limits = Limits::default();
+            assert!(limits.set(name, 7), "{name}");
+            assert_ne!(limits, Limits::default(), "{name}");
+            changed.push(limits);
+        }
+        // Each name changed something different.
+        for (i, a) in changed.iter().enumerate() {
+            assert!(changed[i + 1..].iter().all(|b| a != b));
+        }
+        let mut limits = Limits::default();
+        assert!(!limits.set("max_pages", 7));
+        assert_eq!(limits, Limits::default());
+    }
 }

@@ -453,6 +453,15 @@ cs_status cs_sign_options_set_field_name(struct cs_sign_options *options,
                                          const char *name,
                                          struct cs_error **err);
 
+// Sets the resource limit `name` for the document being signed (a field name of the core's
+// `Limits`: `max_input_bytes`, `max_nesting_depth`, `max_objects`, `max_decompressed_bytes`,
+// `max_revisions`, `max_signatures`, `max_path_candidates`). An input beyond a limit fails
+// with `CS_ERR_LIMIT`; an unknown name is `CS_ERR_INVALID_ARGUMENT`.
+cs_status cs_sign_options_set_limit(struct cs_sign_options *options,
+                                    const char *name,
+                                    uint64_t value,
+                                    struct cs_error **err);
+
 // Sets the signature's `/Reason`.
 cs_status cs_sign_options_set_reason(struct cs_sign_options *options,
                                      const char *reason,
@@ -964,6 +973,12 @@ cs_status cs_validator_validate_file(const struct cs_validator *validator,
                                      const char *path,
                                      struct cs_report **out,
                                      struct cs_error **err);
+
+// Sets the resource limit `name` for the documents validated (as `cs_sign_options_set_limit`).
+cs_status cs_validator_set_limit(struct cs_validator *validator,
+                                 const char *name,
+                                 uint64_t value,
+                                 struct cs_error **err);
 
 // Judges at `unix_seconds` (seconds since 1970-01-01 UTC) instead of now: the time a
 // signature without a timestamp is checked at, and the latest a proof of time may be.

@@ -39,6 +39,7 @@ pub mod auth;
 pub mod error;
 mod ffi;
 pub mod ip;
+mod limits;
 pub mod ltv;
 pub mod sign;
 pub mod signed_token;

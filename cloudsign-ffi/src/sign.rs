@@ -7,7 +7,7 @@ use std::path::Path;
 use cloudsign_core::http::{HttpRevocationSource, HttpTimeStamper};
 use cloudsign_core::pades::{DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature};
 use cloudsign_core::time::UnixTime;
-use cloudsign_core::{SignatureOptions, SignatureProfile};
+use cloudsign_core::{Limits, SignatureOptions, SignatureProfile};
 
 use crate::cs_bytes;
 use crate::error::{Failure, boundary, cs_error, cs_status, guard};
@@ -63,6 +63,7 @@ pub struct cs_sign_options {
     level: Level,
     tsa_urls: Vec<String>,
     options: SignatureOptions,
+    limits: Limits,
 }
 
 impl Default for cs_sign_options {
@@ -71,6 +72,7 @@ impl Default for cs_sign_options {
             level: Level::BaselineB,
             tsa_urls: Vec::new(),
             options: SignatureOptions::new(),
+            limits: Limits::default(),
         }
     }
 }
@@ -213,6 +215,22 @@ pub extern "C" fn cs_sign_options_set_field_name(
     set_text(options, name, "name", err, SignatureOptions::field_name)
 }
 
+/// Sets the resource limit `name` for the document being signed (a field name of the core's
+/// `Limits`: `max_input_bytes`, `max_nesting_depth`, `max_objects`, `max_decompressed_bytes`,
+/// `max_revisions`, `max_signatures`, `max_path_candidates`). An input beyond a limit fails
+/// with `CS_ERR_LIMIT`; an unknown name is `CS_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_sign_options_set_limit(
+    options: *mut cs_sign_options,
+    name: *const c_char,
+    value: u64,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    update(options, err, |o| {
+        crate::limits::set(&mut o.limits, name, value)
+    })
+}
+
 /// Sets the signature's `/Reason`.
 #[unsafe(no_mangle)]
 pub extern "C" fn cs_sign_options_set_reason(
@@ -315,6 +333,7 @@ fn options_or_default(options: *const cs_sign_options) -> Result<cs_sign_options
         level: o.level,
         tsa_urls: o.tsa_urls.clone(),
         options: o.options.clone(),
+        limits: o.limits.clone(),
     })
 }
 
@@ -372,7 +391,8 @@ fn sign_with<T>(
         sign(
             &PdfSigner::new(signer.inner.as_ref())
                 .profile(profile)
-                .options(options.options.clone()),
+                .options(options.options.clone())
+                .limits(options.limits.clone()),
         )
     })
 }

@@ -7,7 +7,7 @@ use cloudsign_core::http::HttpRevocationSource;
 use cloudsign_core::time::UnixTime;
 use cloudsign_core::validate::{Indication, SignatureReport};
 use cloudsign_core::x509::{CertificateError, TrustStore};
-use cloudsign_core::{ValidationReport, Validator};
+use cloudsign_core::{Limits, ValidationReport, Validator};
 
 use crate::error::{Failure, boundary, cs_error, cs_status, guard};
 use crate::ffi;
@@ -27,6 +27,7 @@ pub struct cs_validator {
     tsa_trust: Option<TrustStore>,
     fetch_revocation: bool,
     at: Option<UnixTime>,
+    limits: Limits,
 }
 
 impl cs_validator {
@@ -42,7 +43,7 @@ impl cs_validator {
         if let Some(at) = self.at {
             validator = validator.at_time(at);
         }
-        validator
+        validator.limits(self.limits.clone())
     }
 }
 
@@ -72,6 +73,7 @@ pub extern "C" fn cs_validator_new(
             tsa_trust: None,
             fetch_revocation: false,
             at: None,
+            limits: Limits::default(),
         });
         Ok(())
     })
@@ -151,6 +153,20 @@ fn report_into(
     let validator = ffi::handle(validator, "validator")?.validator();
     out.set(cs_report::new(validate(&validator)?)?);
     Ok(())
+}
+
+/// Sets the resource limit `name` for the documents validated (as `cs_sign_options_set_limit`).
+#[unsafe(no_mangle)]
+pub extern "C" fn cs_validator_set_limit(
+    validator: *mut cs_validator,
+    name: *const c_char,
+    value: u64,
+    err: *mut *mut cs_error,
+) -> cs_status {
+    boundary(err, || {
+        let validator = ffi::handle_mut(validator, "validator")?;
+        crate::limits::set(&mut validator.limits, name, value)
+    })
 }
 
 /// Judges at `unix_seconds` (seconds since 1970-01-01 UTC) instead of now: the time a

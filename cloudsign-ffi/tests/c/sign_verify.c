@@ -375,7 +375,7 @@ static void tampered_file_fails(void) {
     free(signed_pdf.data);
 }
 
-/* Signing and validating by path, streaming; judging at another time. */
+/* Signing and validating by path, streaming; judging at another time; resource limits. */
 static void by_path(void) {
     char input[4096], output[4096], missing[4096];
     snprintf(input, sizeof input, "%s/contract.pdf", dir);
@@ -411,6 +411,22 @@ static void by_path(void) {
     EXPECT(CS_ERR_NULL_ARGUMENT, cs_validator_validate_file(v, NULL, &report, &err));
     EXPECT(CS_ERR_NULL_ARGUMENT, cs_validator_set_time(NULL, 0, &err));
     cs_validator_free(v);
+
+    /* Limits: over 1 KiB of input is refused, by the validator and by the signer (which then
+     * writes nothing); an unknown limit is a bad argument. */
+    cs_validator *small = validator();
+    OK(cs_validator_set_limit(small, "max_input_bytes", 1024, &err));
+    report = NULL;
+    EXPECT(CS_ERR_LIMIT, cs_validator_validate_file(small, output, &report, &err));
+    CHECK(report == NULL);
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_validator_set_limit(small, "max_pages", 1, &err));
+    cs_validator_free(small);
+    cs_sign_options *limited = cs_sign_options_new();
+    OK(cs_sign_options_set_limit(limited, "max_input_bytes", 1024, &err));
+    EXPECT(CS_ERR_LIMIT, cs_sign_file(signer, limited, input, missing, &err));
+    CHECK(fopen(missing, "rb") == NULL);
+    EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_limit(limited, "max_pages", 1, &err));
+    cs_sign_options_free(limited);
     cs_signer_free(signer);
 }
 
