@@ -27,3 +27,18 @@ pub(crate) fn given<'py>(
     }
     Ok(options)
 }
+
+/// The `limits` option: a mapping from the core's limit names (`max_input_bytes`, …) to
+/// non-negative integers, over the defaults; an unknown name is a ValueError.
+pub(crate) fn limits(value: &Bound<'_, PyAny>) -> PyResult<cloudsign_core::Limits> {
+    let mut limits = cloudsign_core::Limits::default();
+    for (name, bound) in value.extract::<std::collections::HashMap<String, u64>>()? {
+        if !limits.set(&name, bound) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown limit {name:?} (known: {})",
+                cloudsign_core::Limits::NAMES.join(", ")
+            )));
+        }
+    }
+    Ok(limits)
+}

@@ -188,17 +188,19 @@ pub(crate) fn trust_store(certificates: &[Vec<u8>]) -> PyResult<TrustStore> {
 }
 
 /// The keyword options of `verify_pdf` and `verify_pdf_file`; `trust` is required.
-const OPTION_NAMES: [&str; 4] = ["trust", "tsa_trust", "at", "fetch_revocation"];
+const OPTION_NAMES: [&str; 5] = ["trust", "tsa_trust", "at", "fetch_revocation", "limits"];
 
 /// The validator the keywords of `function` describe (see [`OPTION_NAMES`]).
 fn validator(function: &str, keywords: Option<&Bound<'_, PyDict>>) -> PyResult<Validator> {
     let (mut trust, mut tsa_trust, mut at, mut fetch) = (None, None, None, false);
+    let mut limits = None;
     for (key, value) in kwargs::given(function, &OPTION_NAMES, keywords)? {
         match key.as_str() {
             "trust" => trust = Some(trust_store(&value.extract::<Vec<Vec<u8>>>()?)?),
             "tsa_trust" => tsa_trust = Some(trust_store(&value.extract::<Vec<Vec<u8>>>()?)?),
             "at" => at = Some(UnixTime::from_secs(value.extract()?)),
             "fetch_revocation" => fetch = value.extract()?,
+            "limits" => limits = Some(kwargs::limits(&value)?),
             _ => {} // `given` refused every other name
         }
     }
@@ -216,6 +218,9 @@ fn validator(function: &str, keywords: Option<&Bound<'_, PyDict>>) -> PyResult<V
     }
     if fetch {
         validator = validator.revocation_source(Arc::new(HttpRevocationSource::new()));
+    }
+    if let Some(limits) = limits {
+        validator = validator.limits(limits);
     }
     Ok(validator)
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use cloudsign_core::Limits;
 use cloudsign_core::pades::{
     DocMdpPermissions, DocumentTimestamper, PdfSigner, PreparedSignature as CorePrepared,
     SignatureOptions, SignatureProfile,
@@ -98,7 +99,7 @@ fn slots<'a>(
 }
 
 /// The keyword arguments `sign_pdf`, `sign_pdf_file` and `prepare_pdf` share.
-const OPTION_NAMES: [&str; 9] = [
+const OPTION_NAMES: [&str; 10] = [
     "level",
     "tsa",
     "field_name",
@@ -108,6 +109,7 @@ const OPTION_NAMES: [&str; 9] = [
     "certify",
     "signing_time",
     "vri",
+    "limits",
 ];
 
 /// What the signing functions share: the signer, level, authority and options, parsed and
@@ -117,6 +119,7 @@ struct Request {
     tsa: Option<AnyTimestamper>,
     level: Level,
     options: SignatureOptions,
+    limits: Limits,
     revocation: HttpRevocationSource,
 }
 
@@ -131,6 +134,7 @@ impl Request {
         let mut level = Level::B;
         let mut tsa = None;
         let mut options = SignatureOptions::new();
+        let mut limits = Limits::default();
         for (key, value) in kwargs::given(function, &OPTION_NAMES, keywords)? {
             match key.as_str() {
                 "level" => level = Level::parse(&value.extract::<String>()?)?,
@@ -150,6 +154,7 @@ impl Request {
                     options = options.signing_time(UnixTime::from_secs(value.extract()?));
                 }
                 "vri" => options = options.vri(value.extract()?),
+                "limits" => limits = kwargs::limits(&value)?,
                 _ => {} // `given` refused every other name
             }
         }
@@ -158,6 +163,7 @@ impl Request {
             tsa,
             level,
             options,
+            limits,
             revocation: HttpRevocationSource::new(),
         };
         request
@@ -169,7 +175,8 @@ impl Request {
     fn pdf_signer(&self) -> PyResult<PdfSigner<'_>> {
         Ok(PdfSigner::new(self.signer.as_core())
             .profile(self.level.profile(self.tsa.as_ref(), &self.revocation)?)
-            .options(self.options.clone()))
+            .options(self.options.clone())
+            .limits(self.limits.clone()))
     }
 
     fn error(&self, err: cloudsign_core::Error) -> PyErr {

@@ -72,3 +72,15 @@ def test_missing_key_file():
 def test_unknown_digest_is_a_value_error(pki):
     with pytest.raises(ValueError, match="digest"):
         cloudsign.Signer.from_pkcs12((pki / "signer-rsa.p12").read_bytes(), "test", digest="md5")
+
+
+def test_limits_refuse_what_exceeds_them(contract, rsa_signer, root_pem):
+    with pytest.raises(cloudsign.LimitError) as caught:
+        cloudsign.sign_pdf(contract, rsa_signer, limits={"max_input_bytes": 1024})
+    assert caught.value.code == KINDS["LimitError"]
+    signed = cloudsign.sign_pdf(contract, rsa_signer, limits={"max_input_bytes": len(contract)})
+    assert cloudsign.verify_pdf(signed, trust=[root_pem]).passed
+    with pytest.raises(cloudsign.LimitError):
+        cloudsign.verify_pdf(signed, trust=[root_pem], limits={"max_input_bytes": 1024})
+    with pytest.raises(ValueError, match="max_pages"):
+        cloudsign.verify_pdf(signed, trust=[root_pem], limits={"max_pages": 1})

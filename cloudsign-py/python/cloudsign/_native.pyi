@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, Optional, Sequence, Tuple, Type, Union, final
+from typing import Any, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
 from typing_extensions import Required, TypedDict, Unpack
 
@@ -93,7 +93,9 @@ class _SigningOptions(TypedDict, total=False):
     ``"b-b"`` (the default), ``"b-t"``, ``"b-lt"`` or ``"b-lta"``; the timestamped levels need
     ``tsa``; ``certify`` is a DocMDP level 1 to 3; ``signing_time`` (seconds since the epoch)
     is the claimed ``/M`` time, default now; ``vri`` also writes ``/VRI`` entries at the
-    long-term levels."""
+    long-term levels; ``limits`` maps resource limit names (``max_input_bytes``,
+    ``max_objects``, …) to values over the defaults (an input beyond one raises
+    ``LimitError``)."""
 
     level: str
     tsa: Optional[_Tsa]
@@ -104,6 +106,7 @@ class _SigningOptions(TypedDict, total=False):
     certify: Optional[int]
     signing_time: Optional[int]
     vri: bool
+    limits: Optional[Mapping[str, int]]
 
 def sign_pdf(pdf: _Buffer, signer: _Signer, **options: Unpack[_SigningOptions]) -> bytes: ...
 def sign_pdf_file(
@@ -179,12 +182,14 @@ class VerificationReport:
 class _VerifyOptions(TypedDict, total=False):
     """The options of ``verify_pdf`` and ``verify_pdf_file``: ``trust`` anchors (PEM or DER,
     required), separate ``tsa_trust`` anchors, the time ``at`` which to judge (seconds since
-    the epoch; default now), and ``fetch_revocation`` (default False: offline)."""
+    the epoch; default now), ``fetch_revocation`` (default False: offline), and ``limits``
+    (resource limits by name, as for signing)."""
 
     trust: Required[Sequence[bytes]]
     tsa_trust: Optional[Sequence[bytes]]
     at: Optional[int]
     fetch_revocation: bool
+    limits: Optional[Mapping[str, int]]
 
 def verify_pdf(pdf: _Buffer, **options: Unpack[_VerifyOptions]) -> VerificationReport: ...
 def verify_pdf_file(path: _Path, **options: Unpack[_VerifyOptions]) -> VerificationReport: ...
