@@ -182,6 +182,17 @@ impl Env {
         ));
     }
 
+    /// A signer of this PKI called `name`, valid until `not_after`, whose certificate names
+    /// this environment's OCSP responder and CRL.
+    fn revocable_signer(&self, name: &str, not_after: UnixTime) -> TestIdentity {
+        let base = self.revocation_server.as_ref().unwrap().url();
+        let spec = CertSpec::new(name)
+            .validity(UnixTime::now().minus_secs(3600), not_after)
+            .ocsp_url(&format!("{base}ocsp"))
+            .crl_url(&format!("{base}ca.crl"));
+        self.pki.issue(&spec).unwrap()
+    }
+
     /// The test root as a trust store.
     fn trust(&self) -> TrustStore {
         let mut trust = TrustStore::new();
@@ -386,14 +397,7 @@ fn b_lt_and_b_lta_validate_offline_and_name_their_level_and_evidence() {
 #[test]
 fn a_signer_revoked_before_signing_fails() {
     let env = Env::new();
-    let signer = env
-        .pki
-        .issue(&revocable_spec(
-            &env,
-            "revoked signer",
-            UnixTime::now().plus_secs(2 * YEAR),
-        ))
-        .unwrap();
+    let signer = env.revocable_signer("revoked signer", UnixTime::now().plus_secs(2 * YEAR));
     env.revoke(&signer.certificate, UnixTime::now().minus_secs(600));
     let signed = env.sign(&signer, "B-LT", &samples::contract_pdf()).unwrap();
     let report = env.validator().validate_pdf(&signed).unwrap();
@@ -410,14 +414,7 @@ fn a_signer_revoked_before_signing_fails() {
 #[test]
 fn a_signer_expired_after_its_timestamp_still_passes_later() {
     let env = Env::new();
-    let signer = env
-        .pki
-        .issue(&revocable_spec(
-            &env,
-            "short-lived signer",
-            UnixTime::now().plus_secs(120),
-        ))
-        .unwrap();
+    let signer = env.revocable_signer("short-lived signer", UnixTime::now().plus_secs(120));
     let signed = env.sign(&signer, "B-LT", &samples::contract_pdf()).unwrap();
     // A year on, the signer's certificate has long expired (and the responder's data too).
     let later = FixedClock(UnixTime::now().plus_secs(YEAR));
@@ -582,14 +579,6 @@ fn validation_data_after_a_no_changes_certification_is_warned_about() {
 }
 
 const YEAR: u64 = 365 * 86_400;
-
-fn revocable_spec(env: &Env, name: &str, not_after: UnixTime) -> CertSpec {
-    let base = env.revocation_server.as_ref().unwrap().url();
-    CertSpec::new(name)
-        .validity(UnixTime::now().minus_secs(3600), not_after)
-        .ocsp_url(&format!("{base}ocsp"))
-        .crl_url(&format!("{base}ca.crl"))
-}
 
 #[test]
 fn pyhanko_b_lt_and_b_lta_pass_our_validator_offline() {
@@ -760,14 +749,8 @@ fn ltv_add_hours_after_signing_shows_the_status_at_the_signing_time() {
     let mut env = Env::new();
     let contract = samples::contract_pdf();
     let bt = env.sign(&env.pki.signer_rsa, "B-T", &contract).unwrap();
-    let revoked_later = env
-        .pki
-        .issue(&revocable_spec(
-            &env,
-            "revoked after signing",
-            UnixTime::now().plus_secs(2 * YEAR),
-        ))
-        .unwrap();
+    let revoked_later =
+        env.revocable_signer("revoked after signing", UnixTime::now().plus_secs(2 * YEAR));
     let bt_revoked_later = env.sign(&revoked_later, "B-T", &contract).unwrap();
     let signed_at = UnixTime::now();
     // Three hours on the second signer is revoked; `ltv add` runs three hours after that,
