@@ -193,6 +193,20 @@ impl Env {
         self.pki.issue(&spec).unwrap()
     }
 
+    /// pyHanko's long-term validation (with this root) and `qpdf --check` accept `pdf`.
+    #[track_caller]
+    fn assert_long_term_validators_accept(&self, name: &str, pdf: &[u8]) {
+        let (_dir, path) = temp_file(name, pdf);
+        if oracles::require_tool("pyhanko") {
+            let o = oracles::pyhanko_ltv_validate(&path, &self.root_pem());
+            assert!(o.ok, "{}", o.output);
+        }
+        if oracles::require_tool("qpdf") {
+            let o = oracles::qpdf_check(&path);
+            assert!(o.ok, "{}", o.output);
+        }
+    }
+
     /// The test root as a trust store.
     fn trust(&self) -> TrustStore {
         let mut trust = TrustStore::new();
@@ -535,15 +549,7 @@ fn ltv_extend_twice_keeps_every_signature_and_timestamp_valid() {
         .filter(|s| s.kind == SignatureKind::DocumentTimestamp && !s.revocation.is_empty())
         .count();
     assert_eq!(checked, 3, "{}", report.to_json());
-    let (_dir, path) = temp_file("extended.pdf", &twice);
-    if oracles::require_tool("pyhanko") {
-        let o = oracles::pyhanko_ltv_validate(&path, &env.root_pem());
-        assert!(o.ok, "{}", o.output);
-    }
-    if oracles::require_tool("qpdf") {
-        let o = oracles::qpdf_check(&path);
-        assert!(o.ok, "{}", o.output);
-    }
+    env.assert_long_term_validators_accept("extended.pdf", &twice);
 
     // `ltv extend` needs a document timestamp to renew.
     let bt = env
@@ -667,15 +673,7 @@ fn an_archive_renewed_before_its_authority_expired_passes_after_it_did() {
         .trust_anchors(&trust)
         .extend(&lta)
         .unwrap();
-    let (_dir, path) = temp_file("renewed.pdf", &renewed);
-    if oracles::require_tool("pyhanko") {
-        let o = oracles::pyhanko_ltv_validate(&path, &env.root_pem());
-        assert!(o.ok, "{}", o.output);
-    }
-    if oracles::require_tool("qpdf") {
-        let o = oracles::qpdf_check(&path);
-        assert!(o.ok, "{}", o.output);
-    }
+    env.assert_long_term_validators_accept("renewed.pdf", &renewed);
     env.stop_revocation();
 
     // A year on the first authority's certificate has long expired.
