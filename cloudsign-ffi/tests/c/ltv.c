@@ -12,16 +12,8 @@
 static char dir[4096];
 static char tsa_url[1024];
 
-static cs_signer *p12_signer(void) {
-    buffer p12 = read_file(dir, "signer-rsa.p12");
-    cs_signer *signer = NULL;
-    OK(cs_signer_new_pkcs12(p12.data, p12.len, "test", &signer, &err));
-    free(p12.data);
-    return signer;
-}
-
 static cs_bytes *sign_at(uint32_t level, bool vri, const buffer *pdf) {
-    cs_signer *signer = p12_signer();
+    cs_signer *signer = p12_signer(dir);
     cs_sign_options *options = cs_sign_options_new();
     OK(cs_sign_options_set_level(options, level, &err));
     OK(cs_sign_options_set_vri(options, vri, &err));
@@ -95,7 +87,7 @@ static void errors(const buffer *pdf) {
     cs_sign_options *options = cs_sign_options_new();
     EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_level(options, 5, &err));
     OK(cs_sign_options_set_level(options, CS_LEVEL_B_LTA, &err));
-    cs_signer *signer = p12_signer();
+    cs_signer *signer = p12_signer(dir);
     cs_bytes *out = NULL;
     /* No TSA URL: the long-term levels need one. */
     EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign(signer, options, pdf->data, pdf->len, &out, &err));

@@ -10,14 +10,6 @@
 
 static const char *dir;
 
-static cs_signer *p12_signer(void) {
-    buffer p12 = read_file(dir, "signer-rsa.p12");
-    cs_signer *signer = NULL;
-    OK(cs_signer_new_pkcs12(p12.data, p12.len, "test", &signer, &err));
-    free(p12.data);
-    return signer;
-}
-
 static cs_validator *validator(void) {
     buffer root = read_file(dir, "root.pem");
     cs_validator *v = NULL;
@@ -46,7 +38,7 @@ static cs_report *expect_passed(const cs_bytes *pdf, size_t count) {
 }
 
 static void sign_b_b_from_pkcs12(const buffer *pdf) {
-    cs_signer *signer = p12_signer();
+    cs_signer *signer = p12_signer(dir);
     cs_sign_options *options = cs_sign_options_new();
     CHECK(options != NULL);
     OK(cs_sign_options_set_field_name(options, "Buyer", &err));
@@ -311,7 +303,7 @@ static void two_phase_b_t(const buffer *pdf, const char *tsa_url) {
 
 /* Certification signatures (DocMDP) and what they allow after them. */
 static void certification(const buffer *pdf) {
-    cs_signer *signer = p12_signer();
+    cs_signer *signer = p12_signer(dir);
     cs_sign_options *options = cs_sign_options_new();
     EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_certification(options, 0, &err));
     EXPECT(CS_ERR_INVALID_ARGUMENT, cs_sign_options_set_certification(options, 4, &err));
@@ -381,7 +373,7 @@ static void by_path(void) {
     snprintf(input, sizeof input, "%s/contract.pdf", dir);
     snprintf(output, sizeof output, "%s/c-by-path.pdf", dir);
     snprintf(missing, sizeof missing, "%s/no-such-file.pdf", dir);
-    cs_signer *signer = p12_signer();
+    cs_signer *signer = p12_signer(dir);
     OK(cs_sign_file(signer, NULL, input, output, &err));
 
     cs_validator *v = validator();

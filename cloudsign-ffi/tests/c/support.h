@@ -82,6 +82,15 @@ static inline buffer read_file(const char *dir, const char *name) {
     return b;
 }
 
+/* The RSA test signer from FIXTURE_DIR/signer-rsa.p12 (password "test"). */
+static inline cs_signer *p12_signer(const char *dir) {
+    buffer p12 = read_file(dir, "signer-rsa.p12");
+    cs_signer *signer = NULL;
+    OK(cs_signer_new_pkcs12(p12.data, p12.len, "test", &signer, &err));
+    free(p12.data);
+    return signer;
+}
+
 static inline buffer concat(buffer a, buffer b) {
     buffer c = {malloc(a.len + b.len), a.len + b.len};
     if (c.data == NULL) FAIL("out of memory");
