@@ -71,6 +71,10 @@ pub struct Document<S: Source> {
     object_streams: Mutex<Vec<Arc<ObjectStream>>>,
 }
 
+/// Up to this many revisions, an entry is looked up in each, newest first, instead of in a
+/// merged view (which costs a copy of every entry).
+const WALKED_REVISIONS: usize = 8;
+
 fn pdf_err(kind: PdfErrorKind, offset: u64) -> Error {
     PdfError::at(kind, offset).into()
 }
@@ -214,18 +218,27 @@ impl<S: Source> Document<S> {
 
     /// The newest cross-reference entry for object number `num`.
     pub fn entry(&self, num: u32) -> Option<XrefEntry> {
-        self.revisions.iter().rev().find_map(|r| r.entries.get(num))
+        // A few revisions are searched newest first; a file with many gets one merged view,
+        // so that a lookup never costs a search per revision.
+        if self.revisions.len() <= WALKED_REVISIONS {
+            self.revisions.iter().rev().find_map(|r| r.entries.get(num))
+        } else {
+            self.merged_entries().get(num)
+        }
     }
 
     /// Every object number with its newest entry, in ascending order.
     pub fn entries(&self) -> impl Iterator<Item = (u32, XrefEntry)> + '_ {
-        self.latest
-            .get_or_init(|| {
-                let mut newest_first = self.revisions.iter().rev().map(|r| &r.entries);
-                let newest = newest_first.next().cloned().unwrap_or_default();
-                newest_first.fold(newest, |view, older| view.merged(older, |_| false))
-            })
-            .iter()
+        self.merged_entries().iter()
+    }
+
+    /// Every revision's entries in one view, built on first use.
+    fn merged_entries(&self) -> &XrefMap {
+        self.latest.get_or_init(|| {
+            let mut newest_first = self.revisions.iter().rev().map(|r| &r.entries);
+            let newest = newest_first.next().cloned().unwrap_or_default();
+            newest_first.fold(newest, |view, older| view.merged(older, |_| false))
+        })
     }
 
     fn entry_in(&self, num: u32, revision: Option<usize>) -> Option<XrefEntry> {
@@ -1045,6 +1058,41 @@ mod tests {
         assert_eq!(contents(new).as_string().unwrap().bytes, b"changed");
         assert_eq!(doc.get_in_revision(ObjRef::new(4, 0), 0).unwrap(), None);
         assert!(doc.get_in_revision(ObjRef::new(4, 0), 2).is_err());
+    }
+
+    #[test]
+    fn many_revisions_look_up_the_newest_entry_through_the_merged_view() {
+        let mut p = classic();
+        for i in 0..12u32 {
+            let prev = {
+                let doc = open(&p.buf).unwrap();
+                doc.revisions().last().unwrap().xref_offset
+            };
+            let added = 4 + i;
+            p.obj(
+                3,
+                &format!("<</Type/Page/Parent 2 0 R/Contents (rev {i})>>"),
+            )
+            .obj(added, "<</Producer (x)>>");
+            p.table(
+                &[3, added],
+                &format!("/Size {}/Root 1 0 R/Prev {prev}", added + 1),
+            );
+        }
+        let doc = open(&p.buf).unwrap();
+        assert!(doc.revisions().len() > WALKED_REVISIONS);
+        for num in 0..20 {
+            let walked = doc
+                .revisions()
+                .iter()
+                .rev()
+                .find_map(|r| r.entries.get(num));
+            assert_eq!(doc.entry(num), walked, "object {num}");
+        }
+        let page = doc.get(ObjRef::new(3, 0)).unwrap().unwrap();
+        let contents = page.as_dict().unwrap().get(b"Contents").unwrap().clone();
+        assert_eq!(contents.as_string().unwrap().bytes, b"rev 11");
+        assert!(doc.get(ObjRef::new(15, 0)).unwrap().is_some());
     }
 
     #[test]
