@@ -10,6 +10,7 @@
 
 mod ltv;
 mod options;
+mod prefix;
 mod prepared;
 mod sign;
 mod timestamp;
@@ -19,6 +20,7 @@ pub use ltv::LtvUpdater;
 pub(crate) use ltv::{SIGNATURE_TIME_STAMP, names_revocation_source};
 pub(crate) use options::docmdp_of_signature;
 pub use options::{DocMdpPermissions, SignatureOptions, SignatureProfile};
+pub(crate) use prefix::{PARALLEL_HASH_THRESHOLD, PrefixHasher, hash_prefix, with_prefix_hashing};
 pub use prepared::{PreparedSignature, SignedUpdate};
 pub use sign::PdfSigner;
 pub use timestamp::DocumentTimestamper;

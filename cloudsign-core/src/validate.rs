@@ -19,8 +19,10 @@ pub use report::{
     TimestampReport, ValidationReport,
 };
 
+use crate::crypto::DigestAlgorithm;
 use crate::error::Result;
 use crate::limits::{LimitExceeded, Limits};
+use crate::pades::{PrefixHasher, with_prefix_hashing};
 use crate::pdf::{Document, Object, Source, dss, form};
 use crate::revocation::{RevocationSource, RevocationStatus};
 use crate::time::{TimeProvider, UnixTime};
@@ -122,6 +124,21 @@ impl Validator {
     /// # Errors
     /// As [`Validator::validate_pdf`].
     pub fn validate_source<S: Source>(&self, source: S) -> Result<ValidationReport> {
+        if source.len() > self.limits.max_input_bytes {
+            return self.validate_opened(&source, None);
+        }
+        // Nearly every signature digests with SHA-256: the leading bytes are hashed with it
+        // while the document is read; a signature with another digest is hashed from the start.
+        with_prefix_hashing(&source, DigestAlgorithm::Sha256, |prefix| {
+            self.validate_opened(&source, prefix)
+        })
+    }
+
+    fn validate_opened<S: Source + ?Sized>(
+        &self,
+        source: &S,
+        prefix: Option<&PrefixHasher>,
+    ) -> Result<ValidationReport> {
         let doc = Document::open(source, &self.limits)?;
         let at = self.at.unwrap_or_else(UnixTime::now);
         let mut findings = Vec::new();
@@ -182,6 +199,7 @@ impl Validator {
                 store: &store,
                 fetch: self.fetch.as_deref(),
                 proofs: &proofs,
+                prefix,
             };
             let (report, proof) = context.check(name, *sig_ref)?;
             proofs.extend(proof);

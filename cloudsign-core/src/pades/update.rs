@@ -8,7 +8,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use super::options::{DocMdpPermissions, certification_level};
-use super::{SigningError, hash_source_range, hash_update_parts};
+use super::{SigningError, hash_prefix, hash_update_parts, with_prefix_hashing};
 use crate::crypto::{DigestAlgorithm, Hasher};
 use crate::error::Result;
 use crate::limits::Limits;
@@ -82,12 +82,24 @@ pub(crate) fn draft_and_digest<M: UpdateMaker>(
     pdf: &[u8],
     limits: &Limits,
 ) -> Result<(Draft, Vec<u8>)> {
-    let doc = Document::open(pdf, limits)?;
-    let draft = maker.draft(&doc)?;
-    let mut hasher = Hasher::new(maker.digest_algorithm());
-    hasher.update(pdf);
-    hash_draft(&draft, &mut hasher);
-    Ok((draft, hasher.finalize()))
+    draft_and_digest_source(maker, pdf, limits)
+}
+
+/// Opens the document and drafts the update while a second thread hashes the document (the
+/// covered bytes start with all of it), then hashes the update's covered parts.
+fn draft_and_digest_source<M: UpdateMaker, S: Source + ?Sized>(
+    maker: &M,
+    source: &S,
+    limits: &Limits,
+) -> Result<(Draft, Vec<u8>)> {
+    let algorithm = maker.digest_algorithm();
+    with_prefix_hashing(source, algorithm, |prefix| {
+        let doc = Document::open(source, limits)?;
+        let draft = maker.draft(&doc)?;
+        let mut hasher = hash_prefix(source, prefix, algorithm, draft.base_len)?;
+        hash_draft(&draft, &mut hasher);
+        Ok((draft, hasher.finalize()))
+    })
 }
 
 /// The document in memory followed by its finished update.
@@ -108,7 +120,8 @@ pub(crate) fn make_in_memory<M: UpdateMaker>(
 /// complete or not at all (temporary file beside it, synced, renamed).
 ///
 /// The input is copied by the kernel and flushed to disk on a second thread from the start,
-/// so the copy and its write-back overlap parsing, hashing and signing. Should the input
+/// and hashed on a third, so the copy, its write-back and the hashing overlap parsing and
+/// drafting. Should the input
 /// change meanwhile (its length or modification time), nothing is written.
 pub(crate) fn make_file<M: UpdateMaker>(
     maker: &M,
@@ -131,14 +144,8 @@ pub(crate) fn make_file<M: UpdateMaker>(
         let mut tmp = File::create(&tmp_path)?;
         let update = std::thread::scope(|scope| {
             let copier = scope.spawn(|| copy_prefix(copy_from, &tmp, before.len));
-            let update = (|| {
-                let doc = Document::open(file, limits)?;
-                let draft = maker.draft(&doc)?;
-                let mut hasher = Hasher::new(maker.digest_algorithm());
-                hash_source_range(doc.source(), 0, draft.base_len, &mut hasher)?;
-                hash_draft(&draft, &mut hasher);
-                maker.complete(draft, hasher.finalize())
-            })();
+            let update = draft_and_digest_source(maker, &file, limits)
+                .and_then(|(draft, digest)| maker.complete(draft, digest));
             let copied = copier
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -192,13 +199,9 @@ impl Fingerprint {
 /// Appends the update to the file at `path`; nothing is written unless it is complete.
 pub(crate) fn make_in_place<M: UpdateMaker>(maker: &M, path: &Path, limits: &Limits) -> Result<()> {
     let mut file = File::options().read(true).append(true).open(path)?;
-    let doc = Document::open(file.try_clone()?, limits)?;
-    let draft = maker.draft(&doc)?;
-    let mut hasher = Hasher::new(maker.digest_algorithm());
-    hash_source_range(doc.source(), 0, draft.base_len, &mut hasher)?;
-    hash_draft(&draft, &mut hasher);
+    let (draft, digest) = draft_and_digest_source(maker, &file, limits)?;
     let base_len = draft.base_len;
-    let update = maker.complete(draft, hasher.finalize())?;
+    let update = maker.complete(draft, digest)?;
     if file.metadata()?.len() != base_len {
         return Err(SigningError::DocumentMismatch.into());
     }

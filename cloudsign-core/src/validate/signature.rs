@@ -9,10 +9,13 @@ use super::report::{
 use super::revocation::{PathRevocation, Store, check_path};
 use super::timestamp::{CheckedToken, check_token};
 use crate::cms::{self, SignedDataView};
-use crate::crypto::{CryptoError, DigestAlgorithm, Hasher};
+use crate::crypto::{CryptoError, DigestAlgorithm};
 use crate::error::Result;
 use crate::limits::Limits;
-use crate::pades::{self, SIGNATURE_TIME_STAMP, hash_source_range};
+use crate::pades::{
+    self, PARALLEL_HASH_THRESHOLD, PrefixHasher, SIGNATURE_TIME_STAMP, hash_prefix,
+    hash_source_range,
+};
 use crate::pdf::object::same_object;
 use crate::pdf::{Dict, Document, ObjRef, Object, Source, StringFormat};
 use crate::revocation::RevocationSource;
@@ -29,6 +32,8 @@ pub(super) struct Context<'a, S: Source> {
     pub(super) fetch: Option<&'a dyn RevocationSource>,
     /// What the document timestamps judged so far prove.
     pub(super) proofs: &'a [ProofOfExistence],
+    /// The document's leading bytes, hashed in the background since it was opened.
+    pub(super) prefix: Option<&'a PrefixHasher>,
 }
 
 /// A valid document timestamp's proof: every byte of the revisions before `revision`
@@ -41,17 +46,14 @@ pub(super) struct ProofOfExistence {
     pub(super) time: UnixTime,
 }
 
-/// Covered ranges at least this long are hashed on a second thread.
-const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
-
-/// Digest of the bytes `byte_range` covers.
+/// Digest of the bytes `byte_range` covers, resuming from `prefix` where it can.
 fn covered_digest<S: Source>(
     source: &S,
+    prefix: Option<&PrefixHasher>,
     alg: DigestAlgorithm,
     [_, b, c, d]: [u64; 4],
 ) -> Result<Vec<u8>> {
-    let mut hasher = Hasher::new(alg);
-    hash_source_range(source, 0, b, &mut hasher)?;
+    let mut hasher = hash_prefix(source, prefix, alg, b)?;
     hash_source_range(source, c, c.saturating_add(d), &mut hasher)?;
     Ok(hasher.finalize())
 }
@@ -309,7 +311,8 @@ impl<S: Source> Context<'_, S> {
         report: &mut SignatureReport,
         verdict: &mut Verdict,
     ) -> Result<()> {
-        let imprint = |alg: DigestAlgorithm| covered_digest(self.doc.source(), alg, byte_range);
+        let imprint =
+            |alg: DigestAlgorithm| covered_digest(self.doc.source(), self.prefix, alg, byte_range);
         let checked = self.check_token(contents, &imprint, revision, report)?;
         report.validation_time = time_text(checked.path_time);
         verdict.proves = checked.proven_time;
@@ -377,18 +380,20 @@ impl<S: Source> Context<'_, S> {
         // else, so it runs beside the checks of the signer; its outcome is recorded first, as
         // if it had run first.
         let source = self.doc.source();
+        let prefix = self.prefix;
         let range = [0, b, c, d];
         let findings_before = report.findings.len();
         let mut signer_verdict = Verdict::default();
         let (digest, checked) = std::thread::scope(|scope| {
-            let hashing = (b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD)
-                .then(|| scope.spawn(move || covered_digest(source, digest_algorithm, range)));
+            let hashing = (b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD).then(|| {
+                scope.spawn(move || covered_digest(source, prefix, digest_algorithm, range))
+            });
             let checked = self.check_signer(cms, revision, report, &mut signer_verdict);
             let digest = match hashing {
                 Some(thread) => thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => covered_digest(source, digest_algorithm, range),
+                None => covered_digest(source, prefix, digest_algorithm, range),
             };
             (digest, checked)
         });

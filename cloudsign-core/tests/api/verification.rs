@@ -191,3 +191,52 @@ fn an_unsigned_document_does_not_pass() {
     assert!(!report.passed());
     let _ = Certificate::from_pem(b"not a cert").unwrap_err();
 }
+
+/// A large document is hashed from its first byte while it is being read, with SHA-256; a
+/// signature with another digest, and an older signature whose range ends earlier, must still
+/// be judged on exactly their own bytes.
+#[test]
+fn large_documents_with_several_signatures_and_digests() {
+    let pki = pki();
+    let sha256 = pki.pki.signer_rsa.signer().unwrap();
+    let sha512 = pki
+        .pki
+        .signer_rsa
+        .signer()
+        .unwrap()
+        .with_digest(cloudsign_core::crypto::DigestAlgorithm::Sha512)
+        .unwrap();
+    let first = PdfSigner::new(&sha256)
+        .sign(&samples::large_pdf(3 << 20))
+        .unwrap();
+    let both = PdfSigner::new(&sha512).sign(&first).unwrap();
+    let report = pki.validate(&both);
+    assert_all_passed(&report, "SHA-256 then SHA-512 on 3 MB");
+    let digests: Vec<_> = report
+        .signatures
+        .iter()
+        .map(|s| s.digest_algorithm.clone().unwrap())
+        .collect();
+    assert_eq!(digests.len(), 2);
+    assert_ne!(digests[0], digests[1], "{digests:?}");
+
+    // A byte inside both ranges, then one only the newer signature covers (a digit of its
+    // signing time).
+    let newer_date = first.len()
+        + both[first.len()..]
+            .windows(3)
+            .position(|w| w == b"(D:")
+            .unwrap()
+        + 3;
+    for (at, failing) in [(1 << 20, 2), (newer_date, 1)] {
+        let mut altered = both.clone();
+        altered[at] ^= 1;
+        let report = pki.validate(&altered);
+        let failed = report
+            .signatures
+            .iter()
+            .filter(|s| s.sub_indication == Some(SubIndication::HashFailure))
+            .count();
+        assert_eq!(failed, failing, "byte {at}: {:#?}", report.signatures);
+    }
+}

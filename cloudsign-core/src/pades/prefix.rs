@@ -1,0 +1,281 @@
+//! Hashing a document from its first byte before anyone knows what must be hashed.
+//!
+//! Every `/ByteRange` starts at offset 0, and a new signature covers the whole original file
+//! first. So while one thread parses the document (reading its cross-reference data, finding
+//! the signatures, drafting an update), a second thread can already hash its leading bytes:
+//! whoever later needs the digest of a range `[0, b)` resumes from the state the second
+//! thread recorded nearest below `b`. On a large file that hides the parsing behind the
+//! hashing, which has to be done anyway.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use super::{CHUNK, hash_source_range};
+use crate::crypto::{DigestAlgorithm, Hasher};
+use crate::pdf::Source;
+
+/// Sources shorter than this are hashed where they are needed: a second thread would cost
+/// more than it saves.
+pub(crate) const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
+
+/// Hash states of a document's leading bytes, recorded every [`CHUNK`] bytes (and at its end)
+/// by a background thread.
+pub(crate) struct PrefixHasher {
+    algorithm: DigestAlgorithm,
+    len: u64,
+    stop: AtomicBool,
+    progress: Mutex<Progress>,
+    advanced: Condvar,
+}
+
+#[derive(Default)]
+struct Progress {
+    /// `(offset, state after the bytes before offset)`, ascending.
+    checkpoints: Vec<(u64, Hasher)>,
+    /// The thread will record nothing more (end reached, stopped, or a read failed).
+    finished: bool,
+}
+
+impl PrefixHasher {
+    fn new(algorithm: DigestAlgorithm, len: u64) -> Self {
+        Self {
+            algorithm,
+            len,
+            stop: AtomicBool::new(false),
+            progress: Mutex::new(Progress::default()),
+            advanced: Condvar::new(),
+        }
+    }
+
+    /// The background thread's work. A read error ends it quietly: whoever needs those bytes
+    /// reads them again and meets the error there.
+    fn run<S: Source + ?Sized>(&self, source: &S) {
+        let mut hasher = Hasher::new(self.algorithm);
+        let mut pos = 0;
+        while pos < self.len && !self.stop.load(Ordering::Relaxed) {
+            let end = pos.saturating_add(CHUNK as u64).min(self.len);
+            if hash_source_range(source, pos, end, &mut hasher).is_err() {
+                break;
+            }
+            pos = end;
+            self.lock().checkpoints.push((pos, hasher.clone()));
+            self.advanced.notify_all();
+        }
+        self.lock().finished = true;
+        self.advanced.notify_all();
+    }
+
+    /// The furthest recorded state at or before `offset`, as `(its offset, state)`, waiting
+    /// for the thread to get that far. `None` when the thread hashes with another algorithm
+    /// or recorded nothing useful: the caller hashes from offset 0 itself.
+    pub(crate) fn state_at(
+        &self,
+        algorithm: DigestAlgorithm,
+        offset: u64,
+    ) -> Option<(u64, Hasher)> {
+        if algorithm != self.algorithm {
+            return None;
+        }
+        let wanted = offset.min(self.len);
+        let mut progress = self.lock();
+        loop {
+            let reached = progress.checkpoints.last().map_or(0, |(at, _)| *at);
+            let next = reached.saturating_add(CHUNK as u64).min(self.len);
+            // Stop waiting once the next state would lie beyond `offset`.
+            if progress.finished || next > wanted || reached >= wanted {
+                break;
+            }
+            progress = self
+                .advanced
+                .wait(progress)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let usable = progress
+            .checkpoints
+            .partition_point(|(at, _)| *at <= wanted);
+        let (at, state) = progress.checkpoints.get(usable.checked_sub(1)?)?;
+        Some((*at, state.clone()))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+        // The guarded data is a list that is only ever pushed to: it stays sound after a
+        // panic elsewhere.
+        self.progress.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Stops the background thread however the work ends (a panic included), so that the scope
+/// does not wait for it to hash the rest of the file.
+struct StopOnDrop<'a>(&'a PrefixHasher);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work` while a second thread hashes `source` from its first byte with `algorithm`
+/// (sources of at least [`PARALLEL_HASH_THRESHOLD`] bytes; shorter ones get `None`).
+pub(crate) fn with_prefix_hashing<S, T>(
+    source: &S,
+    algorithm: DigestAlgorithm,
+    work: impl FnOnce(Option<&PrefixHasher>) -> T,
+) -> T
+where
+    S: Source + ?Sized,
+{
+    let len = source.len();
+    if len < PARALLEL_HASH_THRESHOLD {
+        return work(None);
+    }
+    let prefix = PrefixHasher::new(algorithm, len);
+    std::thread::scope(|scope| {
+        scope.spawn(|| prefix.run(source));
+        let _stop = StopOnDrop(&prefix);
+        work(Some(&prefix))
+    })
+}
+
+/// Feeds `[0, end)` of `source` to a fresh hasher, resuming from `prefix`'s state where it
+/// has one.
+pub(crate) fn hash_prefix<S: Source + ?Sized>(
+    source: &S,
+    prefix: Option<&PrefixHasher>,
+    algorithm: DigestAlgorithm,
+    end: u64,
+) -> std::io::Result<Hasher> {
+    let (start, mut hasher) = prefix
+        .and_then(|p| p.state_at(algorithm, end))
+        .unwrap_or_else(|| (0, Hasher::new(algorithm)));
+    hash_source_range(source, start, end, &mut hasher)?;
+    Ok(hasher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest_of(data: &[u8], algorithm: DigestAlgorithm) -> Vec<u8> {
+        let mut h = Hasher::new(algorithm);
+        h.update(data);
+        h.finalize()
+    }
+
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 31 % 251).to_le_bytes()[0]).collect()
+    }
+
+    #[test]
+    fn resumed_digests_equal_direct_ones_at_any_offset() {
+        let data = sample(3 * CHUNK + 12_345);
+        let offsets = [
+            0,
+            1,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 1,
+            2 * CHUNK + 7,
+            3 * CHUNK,
+            data.len() - 1,
+            data.len(),
+        ];
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(
+                prefix.is_some(),
+                "a source this long gets a background thread"
+            );
+            // Out of order on purpose: an earlier offset after a later one still resumes.
+            for &end in offsets.iter().rev().chain(offsets.iter()) {
+                let hasher =
+                    hash_prefix(data.as_slice(), prefix, DigestAlgorithm::Sha256, end as u64)
+                        .unwrap();
+                assert_eq!(
+                    hasher.finalize(),
+                    digest_of(&data[..end], DigestAlgorithm::Sha256),
+                    "prefix of {end} bytes"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn states_are_recorded_at_chunk_ends_and_at_the_end() {
+        let data = sample(2 * CHUNK + 100);
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha384, |prefix| {
+            let prefix = prefix.unwrap();
+            let (at, _) = prefix
+                .state_at(DigestAlgorithm::Sha384, 2 * CHUNK as u64 + 99)
+                .unwrap();
+            assert_eq!(at, 2 * CHUNK as u64);
+            let (at, state) = prefix.state_at(DigestAlgorithm::Sha384, u64::MAX).unwrap();
+            assert_eq!(at, data.len() as u64);
+            assert_eq!(state.finalize(), digest_of(&data, DigestAlgorithm::Sha384));
+            assert!(
+                prefix
+                    .state_at(DigestAlgorithm::Sha384, CHUNK as u64 - 1)
+                    .is_none()
+            );
+        });
+    }
+
+    #[test]
+    fn another_algorithm_is_hashed_from_the_start() {
+        let data = sample(CHUNK + 10);
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(
+                prefix
+                    .unwrap()
+                    .state_at(DigestAlgorithm::Sha512, 100)
+                    .is_none()
+            );
+            let hasher = hash_prefix(
+                data.as_slice(),
+                prefix,
+                DigestAlgorithm::Sha512,
+                data.len() as u64,
+            )
+            .unwrap();
+            assert_eq!(hasher.finalize(), digest_of(&data, DigestAlgorithm::Sha512));
+        });
+    }
+
+    #[test]
+    fn short_sources_get_no_thread() {
+        let data = sample(1000);
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(prefix.is_none());
+        });
+    }
+
+    #[test]
+    fn a_failing_source_ends_the_thread_and_the_caller_meets_the_error() {
+        /// Claims more bytes than it has: reads past the data fail.
+        #[derive(Debug)]
+        struct Short(Vec<u8>);
+        impl Source for Short {
+            fn len(&self) -> u64 {
+                self.0.len() as u64 * 2
+            }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+                self.0.as_slice().read_at(offset, buf)
+            }
+        }
+        let source = Short(sample(2 * CHUNK));
+        let err = with_prefix_hashing(&source, DigestAlgorithm::Sha256, |prefix| {
+            hash_prefix(&source, prefix, DigestAlgorithm::Sha256, source.len()).map(|_| ())
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_stopped_thread_does_not_hash_the_rest() {
+        let data = sample(64 * CHUNK);
+        let prefix = PrefixHasher::new(DigestAlgorithm::Sha256, data.len() as u64);
+        prefix.stop.store(true, Ordering::Relaxed);
+        prefix.run(data.as_slice());
+        let progress = prefix.lock();
+        assert!(progress.finished);
+        assert!(progress.checkpoints.is_empty());
+    }
+}
