@@ -44,6 +44,9 @@ command -v pyhanko >/dev/null && HAVE_PYHANKO=1
 # estimate and subtract: at a few milliseconds that estimate is most of the noise).
 median_ms() {
     local runs="$1" prepare="$2" cmd="$3"
+    # Earlier cells leave dirty pages (cp does not sync); their write-back must not run
+    # during this cell's timings.
+    sync
     if [ "$HAVE_HYPERFINE" = 1 ]; then
         local json="$WORK/hyperfine.json"
         local how=(--shell bash --prepare "$prepare")

@@ -100,6 +100,18 @@ pub(crate) fn hash_source_range<S: Source + ?Sized>(
     end: u64,
     hasher: &mut Hasher,
 ) -> std::io::Result<()> {
+    hash_source_range_through(source, start, end, hasher, &mut Vec::new())
+}
+
+/// [`hash_source_range`] reading through `buf`, so that a caller hashing piece by piece
+/// allocates (and faults in) its chunk buffer once.
+pub(crate) fn hash_source_range_through<S: Source + ?Sized>(
+    source: &S,
+    start: u64,
+    end: u64,
+    hasher: &mut Hasher,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
     if let Some(all) = source.as_bytes() {
         let range = usize::try_from(start)
             .ok()
@@ -109,10 +121,12 @@ pub(crate) fn hash_source_range<S: Source + ?Sized>(
         hasher.update(range);
         return Ok(());
     }
-    let mut buf = vec![0u8; CHUNK];
     let mut pos = start;
     while pos < end {
         let n = usize::try_from((end - pos).min(CHUNK as u64)).unwrap_or(CHUNK);
+        if buf.len() < n {
+            buf.resize(n, 0);
+        }
         let chunk = &mut buf[..n];
         source.read_at(pos, chunk)?;
         hasher.update(chunk);

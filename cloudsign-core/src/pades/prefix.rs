@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use super::{CHUNK, hash_source_range};
+use super::{CHUNK, hash_source_range, hash_source_range_through};
 use crate::crypto::{DigestAlgorithm, Hasher};
 use crate::pdf::Source;
 
@@ -51,10 +51,13 @@ impl PrefixHasher {
     /// reads them again and meets the error there.
     fn run<S: Source + ?Sized>(&self, source: &S) {
         let mut hasher = Hasher::new(self.algorithm);
+        // One chunk buffer for the whole run: a fresh one per chunk is a fresh mapping
+        // whose pages fault in again.
+        let mut buf = Vec::new();
         let mut pos = 0;
         while pos < self.len && !self.stop.load(Ordering::Relaxed) {
             let end = pos.saturating_add(CHUNK as u64).min(self.len);
-            if hash_source_range(source, pos, end, &mut hasher).is_err() {
+            if hash_source_range_through(source, pos, end, &mut hasher, &mut buf).is_err() {
                 break;
             }
             pos = end;
