@@ -1424,28 +1424,6 @@ mod tests {
         ));
     }
 
-    /// Run with `--release --ignored --nocapture` to see how long a large table takes.
-    #[test]
-    #[ignore = "timing, not correctness"]
-    fn timing_56k_object_table() {
-        let mut p = Pdf::new();
-        p.obj(1, "<</Type/Catalog/Pages 2 0 R>>")
-            .obj(2, "<</Type/Pages/Kids[]/Count 0>>");
-        for n in 3..56_000 {
-            p.obj(n, "null");
-        }
-        let nums: Vec<u32> = (0..56_000).collect();
-        p.table(&nums, "/Size 56000/Root 1 0 R");
-        let start = std::time::Instant::now();
-        let doc = open(&p.buf).unwrap();
-        eprintln!("open: {:?}", start.elapsed());
-        let start = std::time::Instant::now();
-        for (n, _) in doc.entries() {
-            doc.get(ObjRef::new(n, 0)).unwrap();
-        }
-        eprintln!("every object: {:?}", start.elapsed());
-    }
-
     fn lopdf_document() -> lopdf::Document {
         use lopdf::{Object as L, Stream as LStream, dictionary};
         let mut doc = lopdf::Document::with_version("1.5");
