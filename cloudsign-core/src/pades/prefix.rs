@@ -34,6 +34,9 @@ struct Progress {
     checkpoints: Vec<(u64, Hasher)>,
     /// The thread will record nothing more (end reached, stopped, or a read failed).
     finished: bool,
+    /// The offsets callers are waiting for: the thread wakes them only when their state is
+    /// there, not at every chunk.
+    awaited: Vec<u64>,
 }
 
 impl PrefixHasher {
@@ -61,11 +64,24 @@ impl PrefixHasher {
                 break;
             }
             pos = end;
-            self.lock().checkpoints.push((pos, hasher.clone()));
-            self.advanced.notify_all();
+            let mut progress = self.lock();
+            progress.checkpoints.push((pos, hasher.clone()));
+            if progress
+                .awaited
+                .iter()
+                .any(|&offset| self.settles(pos, offset))
+            {
+                self.advanced.notify_all();
+            }
         }
         self.lock().finished = true;
         self.advanced.notify_all();
+    }
+
+    /// Whether, with the bytes before `reached` hashed, the best state for `wanted` is known:
+    /// the next one would lie beyond it.
+    fn settles(&self, reached: u64, wanted: u64) -> bool {
+        reached >= wanted || reached.saturating_add(CHUNK as u64).min(self.len) > wanted
     }
 
     /// The furthest recorded state at or before `offset`, as `(its offset, state)`, waiting
@@ -83,15 +99,17 @@ impl PrefixHasher {
         let mut progress = self.lock();
         loop {
             let reached = progress.checkpoints.last().map_or(0, |(at, _)| *at);
-            let next = reached.saturating_add(CHUNK as u64).min(self.len);
-            // Stop waiting once the next state would lie beyond `offset`.
-            if progress.finished || next > wanted || reached >= wanted {
+            if progress.finished || self.settles(reached, wanted) {
                 break;
             }
+            progress.awaited.push(wanted);
             progress = self
                 .advanced
                 .wait(progress)
                 .unwrap_or_else(PoisonError::into_inner);
+            if let Some(i) = progress.awaited.iter().position(|&w| w == wanted) {
+                progress.awaited.swap_remove(i);
+            }
         }
         let usable = progress
             .checkpoints
@@ -101,8 +119,8 @@ impl PrefixHasher {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
-        // The guarded data is a list that is only ever pushed to: it stays sound after a
-        // panic elsewhere.
+        // The guarded data are lists whose every state is sound: a panic elsewhere leaves
+        // nothing half-done.
         self.progress.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
