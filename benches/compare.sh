@@ -4,6 +4,7 @@
 #
 #   bash benches/compare.sh            # RUNS=10 timed runs per command (median reported)
 #   RUNS=9 bash benches/compare.sh     # more runs
+#   ROUNDS=1 bash benches/compare.sh   # each command's runs in one go instead of taking turns
 #   PYHANKO_100MB=0 bash benches/compare.sh   # skip the single pyHanko run on 100 MB
 #
 # Needs: cargo, openssl, python3; hyperfine if installed (else a bash loop with date +%s%N);
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-10}"
+ROUNDS="${ROUNDS:-4}"
 PYHANKO_RUNS="${PYHANKO_RUNS:-3}"
 PYHANKO_100MB="${PYHANKO_100MB:-1}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -70,6 +72,41 @@ median_ms() {
     fi
 }
 
+# medians_ms RUNS PREPARE COMMAND...: the median wall time in ms of each COMMAND, one per line.
+# The commands take turns in ROUNDS rounds of RUNS/ROUNDS runs each (A B A B ...), so that a
+# slow spell of the machine falls on all of them rather than on whichever ran then.
+medians_ms() {
+    local runs="$1" prepare="$2"
+    shift 2
+    if [ "$HAVE_HYPERFINE" != 1 ]; then
+        local cmd
+        for cmd in "$@"; do median_ms "$runs" "$prepare" "$cmd"; done
+        return
+    fi
+    local per=$(((runs + ROUNDS - 1) / ROUNDS)) round i=0 cmd
+    local how=(--shell bash --prepare "$prepare")
+    [ "$prepare" = ":" ] && how=(--shell none)
+    sync
+    for ((round = 0; round < ROUNDS; round++)); do
+        i=0
+        for cmd in "$@"; do
+            hyperfine --style none --warmup 1 --runs "$per" "${how[@]}" \
+                --export-json "$WORK/round-$round-$i.json" "$cmd" >/dev/null 2>&1
+            i=$((i + 1))
+        done
+    done
+    python3 - "$WORK" "$ROUNDS" "$#" <<'PY'
+import json, statistics, sys
+work, rounds, commands = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(commands):
+    times = []
+    for r in range(rounds):
+        with open(f"{work}/round-{r}-{i}.json") as f:
+            times += json.load(f)["results"][0]["times"]
+    print("%.1f" % (statistics.median(times) * 1e3))
+PY
+}
+
 # peak_kib COMMAND...: "Maximum resident set size" in KiB reported by GNU time.
 peak_kib() {
     /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
@@ -97,16 +134,21 @@ for f in "${FILES[@]}"; do
     cp "$in" "$OUT/copy-$f"
     openssl dgst -sha256 -sign "$KEY" -out "$OUT/sig-$f" "$OUT/copy-$f"
 
-    cs_sign=$(median_ms "$runs" "rm -f '$OUT/t.pdf'" \
-        "'$CLOUDSIGN' sign '$in' -o '$OUT/t.pdf' --key '$KEY' --cert '$CERT' --chain '$CHAIN'")
-    os_sign=$(median_ms "$runs" "rm -f '$OUT/t.pdf'" \
-        "cp '$in' '$OUT/t.pdf' && openssl dgst -sha256 -sign '$KEY' '$OUT/t.pdf' > '$OUT/t.sig'")
-    # The same floor plus an fsync of the copy: `cloudsign sign` syncs its output before the
-    # rename that makes it appear, so this is the like-for-like floor for durable output.
-    os_sync=$(median_ms "$runs" "rm -f '$OUT/t.pdf'" \
+    # The floor plus an fsync of the copy: `cloudsign sign` syncs its output before the
+    # rename that makes it appear, so that is the like-for-like floor for durable output.
+    {
+        read -r cs_sign
+        read -r os_sign
+        read -r os_sync
+    } < <(medians_ms "$runs" "rm -f '$OUT/t.pdf'" \
+        "'$CLOUDSIGN' sign '$in' -o '$OUT/t.pdf' --key '$KEY' --cert '$CERT' --chain '$CHAIN'" \
+        "cp '$in' '$OUT/t.pdf' && openssl dgst -sha256 -sign '$KEY' '$OUT/t.pdf' > '$OUT/t.sig'" \
         "cp '$in' '$OUT/t.pdf' && sync '$OUT/t.pdf' && openssl dgst -sha256 -sign '$KEY' '$OUT/t.pdf' > '$OUT/t.sig'")
-    cs_verify=$(median_ms "$runs" ":" "'$CLOUDSIGN' verify '$signed' --trust '$ROOT'")
-    os_verify=$(median_ms "$runs" ":" \
+    {
+        read -r cs_verify
+        read -r os_verify
+    } < <(medians_ms "$runs" ":" \
+        "'$CLOUDSIGN' verify '$signed' --trust '$ROOT'" \
         "openssl dgst -sha256 -verify '$PUB' -signature '$OUT/sig-$f' '$OUT/copy-$f'")
 
     py="skipped"
@@ -142,7 +184,7 @@ rss_verify=$(peak_kib "$CLOUDSIGN" verify "$OUT/signed-large-100MB.pdf" --trust 
 rss_ossl=$(peak_kib openssl dgst -sha256 -sign "$KEY" -out "$OUT/rss.sig" "$big")
 
 echo
-echo "cloudsign compare: $(date -u +%Y-%m-%d), $(nproc) CPUs, runs per cell: $RUNS (median; pyHanko $PYHANKO_RUNS, 100 MB once)," \
+echo "cloudsign compare: $(date -u +%Y-%m-%d), $(nproc) CPUs, runs per cell: $RUNS in $ROUNDS alternating rounds (median; pyHanko $PYHANKO_RUNS, 100 MB once)," \
     "timer: $([ "$HAVE_HYPERFINE" = 1 ] && hyperfine --version || echo 'bash loop')"
 echo "$(openssl version); $(pyhanko --version 2>/dev/null || echo 'pyHanko not installed')"
 echo

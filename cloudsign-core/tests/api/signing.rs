@@ -234,6 +234,33 @@ fn a_wrong_signature_value_gives_a_failed_report_not_an_error() {
         report.signatures[0].sub_indication,
         Some(cloudsign_core::validate::SubIndication::SigCryptoFailure)
     );
+
+    // Checked beside the signer's path, the signature value is still the first finding and
+    // the decisive one when the path fails too (a trust store without this root).
+    let other_root = std::fs::read(crate::common::testdata().join("pyhanko/root.pem")).unwrap();
+    let report = cloudsign_core::Validator::new(
+        cloudsign_core::x509::TrustStore::from_pem(&other_root).unwrap(),
+    )
+    .validate_pdf(&signed)
+    .unwrap();
+    let signature = &report.signatures[0];
+    assert_eq!(
+        signature.sub_indication,
+        Some(cloudsign_core::validate::SubIndication::SigCryptoFailure)
+    );
+    assert!(
+        signature.findings[0].contains("signature value does not verify"),
+        "{:?}",
+        signature.findings
+    );
+    assert!(
+        signature
+            .findings
+            .iter()
+            .any(|f| f.contains("certificate path")),
+        "{:?}",
+        signature.findings
+    );
 }
 
 #[test]
