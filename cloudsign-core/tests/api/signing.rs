@@ -237,7 +237,7 @@ fn a_wrong_signature_value_gives_a_failed_report_not_an_error() {
 
     // Checked beside the signer's path, the signature value is still the first finding and
     // the decisive one when the path fails too (a trust store without this root).
-    let other_root = std::fs::read(crate::common::testdata().join("pyhanko/root.pem")).unwrap();
+    let other_root = std::fs::read(testdata().join("pyhanko/root.pem")).unwrap();
     let report = cloudsign_core::Validator::new(
         cloudsign_core::x509::TrustStore::from_pem(&other_root).unwrap(),
     )
