@@ -125,8 +125,8 @@ impl PrefixHasher {
     }
 }
 
-/// Stops the background thread however the work ends (a panic included), so that the scope
-/// does not wait for it to hash the rest of the file.
+/// Stops the hashing however the work ends (a panic included): the rest of the file is not
+/// needed then.
 struct StopOnDrop<'a>(&'a PrefixHasher);
 
 impl Drop for StopOnDrop<'_> {
@@ -135,15 +135,20 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Runs `work` while a second thread hashes `source` from its first byte with `algorithm`
-/// (sources of at least [`PARALLEL_HASH_THRESHOLD`] bytes; shorter ones get `None`).
+/// Runs `work` while `source` is hashed from its first byte with `algorithm` (sources of at
+/// least [`PARALLEL_HASH_THRESHOLD`] bytes; shorter ones get `None`).
+///
+/// The hashing, which is the long part, stays on the calling thread and `work` gets the new
+/// one: a new thread may wait a few milliseconds for a core while the scheduler balances, and
+/// that must not delay the hashing.
 pub(crate) fn with_prefix_hashing<S, T>(
     source: &S,
     algorithm: DigestAlgorithm,
-    work: impl FnOnce(Option<&PrefixHasher>) -> T,
+    work: impl FnOnce(Option<&PrefixHasher>) -> T + Send,
 ) -> T
 where
     S: Source + ?Sized,
+    T: Send,
 {
     let len = source.len();
     if len < PARALLEL_HASH_THRESHOLD {
@@ -151,9 +156,14 @@ where
     }
     let prefix = PrefixHasher::new(algorithm, len);
     std::thread::scope(|scope| {
-        scope.spawn(|| prefix.run(source));
-        let _stop = StopOnDrop(&prefix);
-        work(Some(&prefix))
+        let worker = scope.spawn(|| {
+            let _stop = StopOnDrop(&prefix);
+            work(Some(&prefix))
+        });
+        prefix.run(source);
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 

@@ -67,7 +67,7 @@ pub(crate) fn fill_contents(
 }
 
 /// Something that turns a document into one signed incremental update.
-pub(crate) trait UpdateMaker {
+pub(crate) trait UpdateMaker: Sync {
     /// The digest over the covered bytes.
     fn digest_algorithm(&self) -> DigestAlgorithm;
     /// The update with placeholders.
