@@ -192,9 +192,9 @@ fn an_unsigned_document_does_not_pass() {
     let _ = Certificate::from_pem(b"not a cert").unwrap_err();
 }
 
-/// A large document is hashed from its first byte while it is being read, with SHA-256; a
-/// signature with another digest, and an older signature whose range ends earlier, must still
-/// be judged on exactly their own bytes.
+/// A large document (8 MiB or more) is hashed from its first byte while it is being read,
+/// with SHA-256; a signature with another digest, and an older signature whose range ends
+/// earlier, must still be judged on exactly their own bytes.
 #[test]
 fn large_documents_with_several_signatures_and_digests() {
     let pki = pki();
@@ -207,11 +207,11 @@ fn large_documents_with_several_signatures_and_digests() {
         .with_digest(cloudsign_core::crypto::DigestAlgorithm::Sha512)
         .unwrap();
     let first = PdfSigner::new(&sha256)
-        .sign(&samples::large_pdf(3 << 20))
+        .sign(&samples::large_pdf(9 << 20))
         .unwrap();
     let both = PdfSigner::new(&sha512).sign(&first).unwrap();
     let report = pki.validate(&both);
-    assert_all_passed(&report, "SHA-256 then SHA-512 on 3 MB");
+    assert_all_passed(&report, "SHA-256 then SHA-512 on 9 MB");
     let digests: Vec<_> = report
         .signatures
         .iter()
