@@ -19,8 +19,9 @@ use crate::pdf::Source;
 pub(crate) const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
 
 /// Documents shorter than this are not hashed ahead: their hashing takes less time than a new
-/// thread may wait for a core.
-const PREFIX_HASH_THRESHOLD: u64 = 8 << 20;
+/// thread may wait for a core. (The unit tests below lower it to exercise the machinery on
+/// small inputs; the integration tests use a document above it.)
+const PREFIX_HASH_THRESHOLD: u64 = if cfg!(test) { CHUNK as u64 } else { 8 << 20 };
 
 /// Hash states of a document's leading bytes, recorded every [`CHUNK`] bytes (and at its end)
 /// by a background thread.
@@ -155,21 +156,8 @@ where
     S: Source + ?Sized,
     T: Send,
 {
-    with_prefix_hashing_from(PREFIX_HASH_THRESHOLD, source, algorithm, work)
-}
-
-fn with_prefix_hashing_from<S, T>(
-    threshold: u64,
-    source: &S,
-    algorithm: DigestAlgorithm,
-    work: impl FnOnce(Option<&PrefixHasher>) -> T + Send,
-) -> T
-where
-    S: Source + ?Sized,
-    T: Send,
-{
     let len = source.len();
-    if len < threshold {
+    if len < PREFIX_HASH_THRESHOLD {
         return work(None);
     }
     let prefix = PrefixHasher::new(algorithm, len);
@@ -228,92 +216,72 @@ mod tests {
             data.len() - 1,
             data.len(),
         ];
-        with_prefix_hashing_from(
-            CHUNK as u64,
-            data.as_slice(),
-            DigestAlgorithm::Sha256,
-            |prefix| {
-                assert!(
-                    prefix.is_some(),
-                    "a source this long gets a background thread"
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(
+                prefix.is_some(),
+                "a source this long gets a background thread"
+            );
+            // Out of order on purpose: an earlier offset after a later one still resumes.
+            for &end in offsets.iter().rev().chain(offsets.iter()) {
+                let hasher =
+                    hash_prefix(data.as_slice(), prefix, DigestAlgorithm::Sha256, end as u64)
+                        .unwrap();
+                assert_eq!(
+                    hasher.finalize(),
+                    digest_of(&data[..end], DigestAlgorithm::Sha256),
+                    "prefix of {end} bytes"
                 );
-                // Out of order on purpose: an earlier offset after a later one still resumes.
-                for &end in offsets.iter().rev().chain(offsets.iter()) {
-                    let hasher =
-                        hash_prefix(data.as_slice(), prefix, DigestAlgorithm::Sha256, end as u64)
-                            .unwrap();
-                    assert_eq!(
-                        hasher.finalize(),
-                        digest_of(&data[..end], DigestAlgorithm::Sha256),
-                        "prefix of {end} bytes"
-                    );
-                }
-            },
-        );
+            }
+        });
     }
 
     #[test]
     fn states_are_recorded_at_chunk_ends_and_at_the_end() {
         let data = sample(2 * CHUNK + 100);
-        with_prefix_hashing_from(
-            CHUNK as u64,
-            data.as_slice(),
-            DigestAlgorithm::Sha384,
-            |prefix| {
-                let prefix = prefix.unwrap();
-                let (at, _) = prefix
-                    .state_at(DigestAlgorithm::Sha384, 2 * CHUNK as u64 + 99)
-                    .unwrap();
-                assert_eq!(at, 2 * CHUNK as u64);
-                let (at, state) = prefix.state_at(DigestAlgorithm::Sha384, u64::MAX).unwrap();
-                assert_eq!(at, data.len() as u64);
-                assert_eq!(state.finalize(), digest_of(&data, DigestAlgorithm::Sha384));
-                assert!(
-                    prefix
-                        .state_at(DigestAlgorithm::Sha384, CHUNK as u64 - 1)
-                        .is_none()
-                );
-            },
-        );
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha384, |prefix| {
+            let prefix = prefix.unwrap();
+            let (at, _) = prefix
+                .state_at(DigestAlgorithm::Sha384, 2 * CHUNK as u64 + 99)
+                .unwrap();
+            assert_eq!(at, 2 * CHUNK as u64);
+            let (at, state) = prefix.state_at(DigestAlgorithm::Sha384, u64::MAX).unwrap();
+            assert_eq!(at, data.len() as u64);
+            assert_eq!(state.finalize(), digest_of(&data, DigestAlgorithm::Sha384));
+            assert!(
+                prefix
+                    .state_at(DigestAlgorithm::Sha384, CHUNK as u64 - 1)
+                    .is_none()
+            );
+        });
     }
 
     #[test]
     fn another_algorithm_is_hashed_from_the_start() {
         let data = sample(CHUNK + 10);
-        with_prefix_hashing_from(
-            CHUNK as u64,
-            data.as_slice(),
-            DigestAlgorithm::Sha256,
-            |prefix| {
-                assert!(
-                    prefix
-                        .unwrap()
-                        .state_at(DigestAlgorithm::Sha512, 100)
-                        .is_none()
-                );
-                let hasher = hash_prefix(
-                    data.as_slice(),
-                    prefix,
-                    DigestAlgorithm::Sha512,
-                    data.len() as u64,
-                )
-                .unwrap();
-                assert_eq!(hasher.finalize(), digest_of(&data, DigestAlgorithm::Sha512));
-            },
-        );
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(
+                prefix
+                    .unwrap()
+                    .state_at(DigestAlgorithm::Sha512, 100)
+                    .is_none()
+            );
+            let hasher = hash_prefix(
+                data.as_slice(),
+                prefix,
+                DigestAlgorithm::Sha512,
+                data.len() as u64,
+            )
+            .unwrap();
+            assert_eq!(hasher.finalize(), digest_of(&data, DigestAlgorithm::Sha512));
+        });
     }
 
     #[test]
     fn short_sources_get_no_thread() {
         let data = sample(1000);
-        with_prefix_hashing_from(
-            CHUNK as u64,
-            data.as_slice(),
-            DigestAlgorithm::Sha256,
-            |prefix| {
-                assert!(prefix.is_none());
-            },
-        );
+        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
+            assert!(prefix.is_none());
+        });
     }
 
     #[test]
@@ -330,11 +298,10 @@ mod tests {
             }
         }
         let source = Short(sample(2 * CHUNK));
-        let err =
-            with_prefix_hashing_from(CHUNK as u64, &source, DigestAlgorithm::Sha256, |prefix| {
-                hash_prefix(&source, prefix, DigestAlgorithm::Sha256, source.len()).map(|_| ())
-            })
-            .unwrap_err();
+        let err = with_prefix_hashing(&source, DigestAlgorithm::Sha256, |prefix| {
+            hash_prefix(&source, prefix, DigestAlgorithm::Sha256, source.len()).map(|_| ())
+        })
+        .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
