@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod pades;
+mod parallel;
 pub mod pdf;
 pub mod revocation;
 #[cfg(feature = "serve")]

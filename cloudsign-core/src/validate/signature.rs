@@ -16,6 +16,7 @@ use crate::pades::{
     self, PARALLEL_HASH_THRESHOLD, PrefixHasher, SIGNATURE_TIME_STAMP, hash_prefix,
     hash_source_range,
 };
+use crate::parallel;
 use crate::pdf::object::same_object;
 use crate::pdf::{Dict, Document, ObjRef, Object, Source, StringFormat};
 use crate::revocation::RevocationSource;
@@ -385,20 +386,18 @@ impl<S: Source> Context<'_, S> {
         let findings_before = report.findings.len();
         let mut signer_verdict = Verdict::default();
         let hash_beside = b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD;
-        let (digest, checked) = std::thread::scope(|scope| {
-            let hashing = hash_beside.then(|| {
-                scope.spawn(move || covered_digest(source, prefix, digest_algorithm, range))
-            });
-            let checked =
-                self.check_signer(cms, revision, report, &mut signer_verdict, !hash_beside);
-            let digest = match hashing {
-                Some(thread) => thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => covered_digest(source, prefix, digest_algorithm, range),
-            };
-            (digest, checked)
-        });
+        let (digest, checked) = if hash_beside {
+            parallel::join(
+                || covered_digest(source, prefix, digest_algorithm, range),
+                || self.check_signer(cms, revision, report, &mut signer_verdict, false),
+            )
+        } else {
+            let checked = self.check_signer(cms, revision, report, &mut signer_verdict, true);
+            (
+                covered_digest(source, prefix, digest_algorithm, range),
+                checked,
+            )
+        };
         let digest = digest?;
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
@@ -439,17 +438,15 @@ impl<S: Source> Context<'_, S> {
         report.signer = Some(CertificateSummary::from(signer));
         let findings_before = report.findings.len();
         let mut others = Verdict::default();
-        let (value, checked) = std::thread::scope(|scope| {
-            let value = value_beside.then(|| scope.spawn(|| cms.verify_signature(signer)));
+        let (value, checked) = if value_beside {
+            parallel::join(
+                || cms.verify_signature(signer),
+                || self.check_signer_certificate(cms, signer, revision, report, &mut others),
+            )
+        } else {
             let checked = self.check_signer_certificate(cms, signer, revision, report, &mut others);
-            let value = match value {
-                Some(thread) => thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => cms.verify_signature(signer),
-            };
-            (value, checked)
-        });
+            (cms.verify_signature(signer), checked)
+        };
         match value {
             Ok(()) => report.integrity.signature_ok = true,
             Err(e) => {
