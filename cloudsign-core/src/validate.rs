@@ -124,9 +124,6 @@ impl Validator {
     /// # Errors
     /// As [`Validator::validate_pdf`].
     pub fn validate_source<S: Source>(&self, source: S) -> Result<ValidationReport> {
-        if source.len() > self.limits.max_input_bytes {
-            return self.validate_opened(&source, None);
-        }
         // Nearly every signature digests with SHA-256: the leading bytes are hashed with it
         // while the document is read; a signature with another digest is hashed from the start.
         with_prefix_hashing(&source, DigestAlgorithm::Sha256, |prefix| {

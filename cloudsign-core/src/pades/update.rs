@@ -76,18 +76,10 @@ pub(crate) trait UpdateMaker: Sync {
     fn complete(&self, draft: Draft, document_digest: Vec<u8>) -> Result<Vec<u8>>;
 }
 
-/// The draft and the digest of the covered bytes of a document in memory.
-pub(crate) fn draft_and_digest<M: UpdateMaker>(
-    maker: &M,
-    pdf: &[u8],
-    limits: &Limits,
-) -> Result<(Draft, Vec<u8>)> {
-    draft_and_digest_source(maker, pdf, limits)
-}
-
-/// Opens the document and drafts the update while a second thread hashes the document (the
-/// covered bytes start with all of it), then hashes the update's covered parts.
-fn draft_and_digest_source<M: UpdateMaker, S: Source + ?Sized>(
+/// The draft and the digest of the covered bytes: all of the document, then the update's
+/// parts outside the `/Contents` gap. From 8 MiB the document is hashed on this thread while
+/// a second one opens it and drafts the update.
+pub(crate) fn draft_and_digest<M: UpdateMaker, S: Source + ?Sized>(
     maker: &M,
     source: &S,
     limits: &Limits,
@@ -120,9 +112,9 @@ pub(crate) fn make_in_memory<M: UpdateMaker>(
 /// complete or not at all (temporary file beside it, synced, renamed).
 ///
 /// The input is copied by the kernel and flushed to disk on a second thread from the start,
-/// and hashed on a third, so the copy, its write-back and the hashing overlap parsing and
-/// drafting. Should the input
-/// change meanwhile (its length or modification time), nothing is written.
+/// so the copy and its write-back overlap parsing, hashing and signing (and, from 8 MiB, the
+/// hashing overlaps the parsing; see [`draft_and_digest`]). Should the input change
+/// meanwhile (its length or modification time), nothing is written.
 pub(crate) fn make_file<M: UpdateMaker>(
     maker: &M,
     input: &Path,
@@ -144,7 +136,7 @@ pub(crate) fn make_file<M: UpdateMaker>(
         let mut tmp = File::create(&tmp_path)?;
         let update = std::thread::scope(|scope| {
             let copier = scope.spawn(|| copy_prefix(copy_from, &tmp, before.len));
-            let update = draft_and_digest_source(maker, &file, limits)
+            let update = draft_and_digest(maker, &file, limits)
                 .and_then(|(draft, digest)| maker.complete(draft, digest));
             let copied = copier
                 .join()
@@ -199,7 +191,7 @@ impl Fingerprint {
 /// Appends the update to the file at `path`; nothing is written unless it is complete.
 pub(crate) fn make_in_place<M: UpdateMaker>(maker: &M, path: &Path, limits: &Limits) -> Result<()> {
     let mut file = File::options().read(true).append(true).open(path)?;
-    let (draft, digest) = draft_and_digest_source(maker, &file, limits)?;
+    let (draft, digest) = draft_and_digest(maker, &file, limits)?;
     let base_len = draft.base_len;
     let update = maker.complete(draft, digest)?;
     if file.metadata()?.len() != base_len {
