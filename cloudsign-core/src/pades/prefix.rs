@@ -2,10 +2,10 @@
 //!
 //! Every `/ByteRange` starts at offset 0, and a new signature covers the whole original file
 //! first. So while one thread parses the document (reading its cross-reference data, finding
-//! the signatures, drafting an update), a second thread can already hash its leading bytes:
-//! whoever later needs the digest of a range `[0, b)` resumes from the state the second
-//! thread recorded nearest below `b`. On a large file that hides the parsing behind the
-//! hashing, which has to be done anyway.
+//! the signatures, drafting an update), another can already hash its leading bytes: whoever
+//! later needs the digest of a range `[0, b)` resumes from the state the hashing thread
+//! recorded nearest below `b`. On a large file that hides the parsing behind the hashing,
+//! which has to be done anyway.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -24,7 +24,7 @@ pub(crate) const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
 const PREFIX_HASH_THRESHOLD: u64 = if cfg!(test) { CHUNK as u64 } else { 8 << 20 };
 
 /// Hash states of a document's leading bytes, recorded every [`CHUNK`] bytes (and at its end)
-/// by a background thread.
+/// by the hashing thread.
 pub(crate) struct PrefixHasher {
     algorithm: DigestAlgorithm,
     len: u64,
@@ -55,7 +55,7 @@ impl PrefixHasher {
         }
     }
 
-    /// The background thread's work. A read error ends it quietly: whoever needs those bytes
+    /// The hashing thread's work. A read error ends it quietly: whoever needs those bytes
     /// reads them again and meets the error there.
     fn run<S: Source + ?Sized>(&self, source: &S) {
         let mut hasher = Hasher::new(self.algorithm);
@@ -217,10 +217,7 @@ mod tests {
             data.len(),
         ];
         with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
-            assert!(
-                prefix.is_some(),
-                "a source this long gets a background thread"
-            );
+            assert!(prefix.is_some(), "a source this long is hashed ahead");
             // Out of order on purpose: an earlier offset after a later one still resumes.
             for &end in offsets.iter().rev().chain(offsets.iter()) {
                 let hasher =
