@@ -37,6 +37,21 @@ where
     })
 }
 
+/// [`join`] when `side_by_side`, else `here` and then `beside` on this thread.
+pub(crate) fn join_if<A, RA, B, RB>(side_by_side: bool, beside: A, here: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    RA: Send,
+    B: FnOnce() -> RB,
+{
+    if side_by_side {
+        join(beside, here)
+    } else {
+        let rb = here();
+        (beside(), rb)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

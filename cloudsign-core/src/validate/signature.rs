@@ -73,6 +73,13 @@ impl Verdict {
             self.failure = Some((indication, sub));
         }
     }
+
+    /// Takes on the failure of checks recorded apart, after those recorded here.
+    fn then(&mut self, later: &Self) {
+        if let Some((indication, sub)) = later.failure {
+            self.fail(indication, sub);
+        }
+    }
 }
 
 /// The revision whose end the signature value at `sig_ref` covers, if it is well formed
@@ -386,18 +393,11 @@ impl<S: Source> Context<'_, S> {
         let findings_before = report.findings.len();
         let mut signer_verdict = Verdict::default();
         let hash_beside = b.saturating_add(d) >= PARALLEL_HASH_THRESHOLD;
-        let (digest, checked) = if hash_beside {
-            parallel::join(
-                || covered_digest(source, prefix, digest_algorithm, range),
-                || self.check_signer(cms, revision, report, &mut signer_verdict, false),
-            )
-        } else {
-            let checked = self.check_signer(cms, revision, report, &mut signer_verdict, true);
-            (
-                covered_digest(source, prefix, digest_algorithm, range),
-                checked,
-            )
-        };
+        let (digest, checked) = parallel::join_if(
+            hash_beside,
+            || covered_digest(source, prefix, digest_algorithm, range),
+            || self.check_signer(cms, revision, report, &mut signer_verdict, !hash_beside),
+        );
         let digest = digest?;
         report.integrity.digest_ok = cms.message_digest() == Some(digest.as_slice());
         if !report.integrity.digest_ok {
@@ -407,9 +407,7 @@ impl<S: Source> Context<'_, S> {
             );
             verdict.fail(Indication::Failed, SubIndication::HashFailure);
         }
-        if let Some((indication, sub)) = signer_verdict.failure {
-            verdict.fail(indication, sub);
-        }
+        verdict.then(&signer_verdict);
         checked
     }
 
@@ -438,15 +436,11 @@ impl<S: Source> Context<'_, S> {
         report.signer = Some(CertificateSummary::from(signer));
         let findings_before = report.findings.len();
         let mut others = Verdict::default();
-        let (value, checked) = if value_beside {
-            parallel::join(
-                || cms.verify_signature(signer),
-                || self.check_signer_certificate(cms, signer, revision, report, &mut others),
-            )
-        } else {
-            let checked = self.check_signer_certificate(cms, signer, revision, report, &mut others);
-            (cms.verify_signature(signer), checked)
-        };
+        let (value, checked) = parallel::join_if(
+            value_beside,
+            || cms.verify_signature(signer),
+            || self.check_signer_certificate(cms, signer, revision, report, &mut others),
+        );
         match value {
             Ok(()) => report.integrity.signature_ok = true,
             Err(e) => {
@@ -461,9 +455,7 @@ impl<S: Source> Context<'_, S> {
                 verdict.fail(Indication::Failed, sub);
             }
         }
-        if let Some((indication, sub)) = others.failure {
-            verdict.fail(indication, sub);
-        }
+        verdict.then(&others);
         checked
     }
 
