@@ -4,13 +4,13 @@
 //! first. So while one thread parses the document (reading its cross-reference data, finding
 //! the signatures, drafting an update), another can already hash its leading bytes: whoever
 //! later needs the digest of a range `[0, b)` resumes from the state the hashing thread
-//! recorded nearest below `b`. On a large file that hides the parsing behind the hashing,
-//! which has to be done anyway.
+//! recorded nearest below `b` (at `b` itself when it asked before the thread got there). On
+//! a large file that hides the parsing behind the hashing, which has to be done anyway.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
-use super::{CHUNK, hash_source_range, hash_source_range_through};
+use super::{hash_source_range, hash_source_range_through};
 use crate::crypto::{DigestAlgorithm, Hasher};
 use crate::pdf::Source;
 
@@ -18,13 +18,17 @@ use crate::pdf::Source;
 /// more than it saves.
 pub(crate) const PARALLEL_HASH_THRESHOLD: u64 = 1 << 18;
 
+/// How far apart the hashing thread records its state: a caller that asks too late for its
+/// own state to be recorded hashes at most this much itself.
+const STRIDE: usize = 1 << 18;
+
 /// Documents shorter than this are not hashed ahead: their hashing takes less time than a new
 /// thread may wait for a core. (The unit tests below lower it to exercise the machinery on
 /// small inputs; the integration tests use a document above it.)
-const PREFIX_HASH_THRESHOLD: u64 = if cfg!(test) { CHUNK as u64 } else { 8 << 20 };
+const PREFIX_HASH_THRESHOLD: u64 = if cfg!(test) { STRIDE as u64 } else { 8 << 20 };
 
-/// Hash states of a document's leading bytes, recorded every [`CHUNK`] bytes (and at its end)
-/// by the hashing thread.
+/// Hash states of a document's leading bytes, recorded by the hashing thread every [`STRIDE`]
+/// bytes, at the offsets callers wait for, and at the document's end.
 pub(crate) struct PrefixHasher {
     algorithm: DigestAlgorithm,
     len: u64,
@@ -39,9 +43,20 @@ struct Progress {
     checkpoints: Vec<(u64, Hasher)>,
     /// The thread will record nothing more (end reached, stopped, or a read failed).
     finished: bool,
-    /// The offsets callers are waiting for: the thread wakes them only when their state is
-    /// there, not at every chunk.
+    /// The offsets callers are waiting for: the thread ends a chunk at each, and wakes them
+    /// only when their state is there, not at every chunk.
     awaited: Vec<u64>,
+    /// The end of the chunk being hashed now.
+    hashing_to: u64,
+}
+
+impl Progress {
+    /// Whether the best state for `wanted` is known: recorded, or the chunk being hashed now
+    /// runs past it (so the last recorded state is the best there will be).
+    fn settles(&self, wanted: u64) -> bool {
+        let reached = self.checkpoints.last().map_or(0, |(at, _)| *at);
+        reached >= wanted || self.hashing_to > wanted
+    }
 }
 
 impl PrefixHasher {
@@ -63,18 +78,19 @@ impl PrefixHasher {
         // whose pages fault in again.
         let mut buf = Vec::new();
         let mut pos = 0;
+        let mut end = self.plan_next(&mut self.lock(), pos);
         while pos < self.len && !self.stop.load(Ordering::Relaxed) {
-            let end = pos.saturating_add(CHUNK as u64).min(self.len);
             if hash_source_range_through(source, pos, end, &mut hasher, &mut buf).is_err() {
                 break;
             }
             pos = end;
             let mut progress = self.lock();
             progress.checkpoints.push((pos, hasher.clone()));
+            end = self.plan_next(&mut progress, pos);
             if progress
                 .awaited
                 .iter()
-                .any(|&offset| self.settles(pos, offset))
+                .any(|&offset| progress.settles(offset))
             {
                 self.advanced.notify_all();
             }
@@ -83,10 +99,19 @@ impl PrefixHasher {
         self.advanced.notify_all();
     }
 
-    /// Whether, with the bytes before `reached` hashed, the best state for `wanted` is known:
-    /// the next one would lie beyond it.
-    fn settles(&self, reached: u64, wanted: u64) -> bool {
-        reached >= wanted || reached.saturating_add(CHUNK as u64).min(self.len) > wanted
+    /// Where the chunk starting at `pos` ends: a chunk further, or sooner at an offset a
+    /// caller waits for, so that its state is recorded exactly there and the caller has
+    /// nothing left to hash of `[0, offset)`.
+    fn plan_next(&self, progress: &mut Progress, pos: u64) -> u64 {
+        let chunk_end = pos.saturating_add(STRIDE as u64).min(self.len);
+        let end = progress
+            .awaited
+            .iter()
+            .copied()
+            .filter(|&offset| offset > pos)
+            .fold(chunk_end, u64::min);
+        progress.hashing_to = end;
+        end
     }
 
     /// The furthest recorded state at or before `offset`, as `(its offset, state)`, waiting
@@ -103,8 +128,7 @@ impl PrefixHasher {
         let wanted = offset.min(self.len);
         let mut progress = self.lock();
         loop {
-            let reached = progress.checkpoints.last().map_or(0, |(at, _)| *at);
-            if progress.finished || self.settles(reached, wanted) {
+            if progress.finished || progress.settles(wanted) {
                 break;
             }
             progress.awaited.push(wanted);
@@ -192,6 +216,8 @@ pub(crate) fn hash_prefix<S: Source + ?Sized>(
 mod tests {
     use super::*;
 
+    const STRIDE64: u64 = STRIDE as u64;
+
     fn digest_of(data: &[u8], algorithm: DigestAlgorithm) -> Vec<u8> {
         let mut h = Hasher::new(algorithm);
         h.update(data);
@@ -204,15 +230,15 @@ mod tests {
 
     #[test]
     fn resumed_digests_equal_direct_ones_at_any_offset() {
-        let data = sample(3 * CHUNK + 12_345);
+        let data = sample(3 * STRIDE + 12_345);
         let offsets = [
             0,
             1,
-            CHUNK - 1,
-            CHUNK,
-            CHUNK + 1,
-            2 * CHUNK + 7,
-            3 * CHUNK,
+            STRIDE - 1,
+            STRIDE,
+            STRIDE + 1,
+            2 * STRIDE + 7,
+            3 * STRIDE,
             data.len() - 1,
             data.len(),
         ];
@@ -234,27 +260,62 @@ mod tests {
 
     #[test]
     fn states_are_recorded_at_chunk_ends_and_at_the_end() {
-        let data = sample(2 * CHUNK + 100);
-        with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha384, |prefix| {
-            let prefix = prefix.unwrap();
-            let (at, _) = prefix
-                .state_at(DigestAlgorithm::Sha384, 2 * CHUNK as u64 + 99)
-                .unwrap();
-            assert_eq!(at, 2 * CHUNK as u64);
-            let (at, state) = prefix.state_at(DigestAlgorithm::Sha384, u64::MAX).unwrap();
-            assert_eq!(at, data.len() as u64);
-            assert_eq!(state.finalize(), digest_of(&data, DigestAlgorithm::Sha384));
-            assert!(
-                prefix
-                    .state_at(DigestAlgorithm::Sha384, CHUNK as u64 - 1)
-                    .is_none()
+        let data = sample(2 * STRIDE + 100);
+        let prefix = PrefixHasher::new(DigestAlgorithm::Sha384, data.len() as u64);
+        prefix.run(data.as_slice());
+        let (at, _) = prefix
+            .state_at(DigestAlgorithm::Sha384, 2 * STRIDE64 + 99)
+            .unwrap();
+        assert_eq!(at, 2 * STRIDE64);
+        let (at, state) = prefix.state_at(DigestAlgorithm::Sha384, u64::MAX).unwrap();
+        assert_eq!(at, data.len() as u64);
+        assert_eq!(state.finalize(), digest_of(&data, DigestAlgorithm::Sha384));
+        assert!(
+            prefix
+                .state_at(DigestAlgorithm::Sha384, STRIDE64 - 1)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn offsets_waited_for_get_their_own_states() {
+        let data = sample(3 * STRIDE);
+        let prefix = PrefixHasher::new(DigestAlgorithm::Sha256, data.len() as u64);
+        let waited = [10, STRIDE64 + 5];
+        prefix.lock().awaited.extend(waited);
+        prefix.run(data.as_slice());
+        for offset in waited {
+            let (at, state) = prefix.state_at(DigestAlgorithm::Sha256, offset).unwrap();
+            assert_eq!(at, offset);
+            let end = usize::try_from(offset).unwrap();
+            assert_eq!(
+                state.finalize(),
+                digest_of(&data[..end], DigestAlgorithm::Sha256)
             );
-        });
+        }
+        assert!(
+            prefix.state_at(DigestAlgorithm::Sha256, 9).is_none(),
+            "nothing is recorded before the first offset waited for"
+        );
+    }
+
+    #[test]
+    fn a_caller_waiting_inside_the_chunk_being_hashed_takes_the_state_before_it() {
+        let mut progress = Progress {
+            hashing_to: 2 * STRIDE64,
+            ..Progress::default()
+        };
+        progress
+            .checkpoints
+            .push((STRIDE64, Hasher::new(DigestAlgorithm::Sha256)));
+        assert!(progress.settles(STRIDE64 + 1));
+        assert!(!progress.settles(2 * STRIDE64));
+        assert!(!progress.settles(2 * STRIDE64 + 1));
     }
 
     #[test]
     fn another_algorithm_is_hashed_from_the_start() {
-        let data = sample(CHUNK + 10);
+        let data = sample(STRIDE + 10);
         with_prefix_hashing(data.as_slice(), DigestAlgorithm::Sha256, |prefix| {
             assert!(
                 prefix
@@ -294,7 +355,7 @@ mod tests {
                 self.0.as_slice().read_at(offset, buf)
             }
         }
-        let source = Short(sample(2 * CHUNK));
+        let source = Short(sample(2 * STRIDE));
         let err = with_prefix_hashing(&source, DigestAlgorithm::Sha256, |prefix| {
             hash_prefix(&source, prefix, DigestAlgorithm::Sha256, source.len()).map(|_| ())
         })
@@ -304,7 +365,7 @@ mod tests {
 
     #[test]
     fn a_stopped_thread_does_not_hash_the_rest() {
-        let data = sample(64 * CHUNK);
+        let data = sample(64 * STRIDE);
         let prefix = PrefixHasher::new(DigestAlgorithm::Sha256, data.len() as u64);
         prefix.stop.store(true, Ordering::Relaxed);
         prefix.run(data.as_slice());
