@@ -43,6 +43,7 @@ pub use ocsp::{CertIdHash, OcspCertStatus, OcspCheck, OcspRequest, OcspResponse,
 pub use reason::RevocationReason;
 pub use responder::OcspResponder;
 pub use source::{Gathered, NoFetch, RevocationSource, complete_chain, gather, gather_at};
+pub(crate) use status::check_revocation_of_issued;
 pub use status::{
     Evidence, EvidenceSource, EvidenceTime, RevocationStatus, check_revocation,
     check_revocation_with, check_revocation_with_skew,

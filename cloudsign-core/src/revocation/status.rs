@@ -177,6 +177,21 @@ pub fn check_revocation_with(
             reason: format!("{} did not issue {}", issuer.subject(), cert.subject()),
         };
     }
+    check_revocation_of_issued(cert, issuer, evidence, at, skew_secs, when)
+}
+
+/// [`check_revocation_with`] for a `cert` already known to be issued by `issuer`: a pair of
+/// a validated certificate path, whose signature the path validation verified. (Verifying it
+/// again is a public-key operation per certificate, a good part of a small document's
+/// validation.)
+pub(crate) fn check_revocation_of_issued(
+    cert: &Certificate,
+    issuer: &Certificate,
+    evidence: &Evidence<'_>,
+    at: UnixTime,
+    skew_secs: u64,
+    when: EvidenceTime,
+) -> RevocationStatus {
     let mut notes = Vec::new();
     let mut good = None;
     for der in evidence.ocsp {

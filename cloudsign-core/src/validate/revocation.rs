@@ -5,7 +5,7 @@ use super::report::{RevocationCheck, time_text};
 use crate::pades::names_revocation_source;
 use crate::revocation::{
     DEFAULT_SKEW_SECS, Evidence, EvidenceTime, RevocationSource, RevocationStatus,
-    check_revocation_with, gather,
+    check_revocation_of_issued, gather,
 };
 use crate::time::UnixTime;
 use crate::x509::Certificate;
@@ -31,7 +31,8 @@ pub(super) struct PathRevocation {
 }
 
 /// Checks every certificate of `path` (leaf first, anchor last; the anchor is trusted as
-/// configured) that names where its status is published, or whose status the evidence at
+/// configured; a path that `x509::validate_path` returned, so each certificate's issuance
+/// is already verified) that names where its status is published, or whose status the evidence at
 /// hand shows anyway. A status is sought for `time` (the proven time of use): evidence
 /// current then, or issued later while the certificate was valid, since a "not revoked"
 /// issued later also shows the certificate was not revoked at `time`
@@ -99,13 +100,14 @@ pub(super) fn check_path(
     out
 }
 
+/// The status of `cert`, issued by `issuer` in a validated path.
 fn judge(
     cert: &Certificate,
     issuer: &Certificate,
     evidence: &Evidence<'_>,
     time: UnixTime,
 ) -> RevocationStatus {
-    check_revocation_with(
+    check_revocation_of_issued(
         cert,
         issuer,
         evidence,
